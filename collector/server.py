@@ -1,0 +1,97 @@
+"""The daemon's lifecycle: bind the receivers and admin endpoint, run, drain on SIGTERM/SIGINT.
+
+Shutdown order matters: stop accepting (receivers), then let the writer commit everything already
+accepted, then close the admin endpoint, so no acknowledged span is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from aiohttp import web
+from prometheus_client import CollectorRegistry
+
+from . import admin, otlp_grpc, otlp_http
+from .config import Config
+from .ingest import Ingest
+from .metrics import IngestMetrics
+from .store.writer import SpanWriter
+
+log = logging.getLogger("weavergen")
+
+
+def _split(endpoint: str) -> tuple[str, int]:
+    host, _, port = endpoint.rpartition(":")
+    return host.strip("[]"), int(port)
+
+
+class Daemon:
+    def __init__(self, config: Config, registry: CollectorRegistry | None = None) -> None:
+        self.config = config
+        self.registry = registry or CollectorRegistry()
+        self.metrics = IngestMetrics(self.registry)
+        self.writer: SpanWriter | None = None
+        self._grpc = None
+        self._runners: list[web.AppRunner] = []
+        self._ready = False
+
+    async def start(self) -> None:
+        cfg = self.config
+        self.writer = SpanWriter(
+            cfg.storage.database_path, self.metrics, cfg.storage.batch_max_spans, cfg.storage.queue_max_spans
+        )
+        self.metrics.watch_database(cfg.storage.database_path)
+        ingest = Ingest(self.writer, self.metrics, cfg.collector.retry_after_seconds)
+        self._grpc, _ = otlp_grpc.build_server(ingest, cfg.collector.grpc_endpoint, cfg.collector.max_request_bytes)
+        await self._grpc.start()
+        # auto_decompress off: the receiver inflates gzip itself, with a size cap.
+        await self._serve(otlp_http.build_app(ingest, cfg.collector.max_request_bytes),
+                          cfg.collector.http_endpoint, auto_decompress=False)
+        writer = self.writer
+        await self._serve(admin.build_app(self.registry, writer.con.cursor, cfg.admin, lambda: self._ready),
+                          cfg.admin.endpoint)
+        self._ready = True
+        log.info(
+            "weavergen ready: OTLP/gRPC %s, OTLP/HTTP %s, admin %s, database %s",
+            cfg.collector.grpc_endpoint, cfg.collector.http_endpoint, cfg.admin.endpoint,
+            cfg.storage.database_path,
+        )
+
+    async def _serve(self, app: web.Application, endpoint: str, **server_args) -> None:
+        runner = web.AppRunner(app, access_log=None, **server_args)
+        await runner.setup()
+        host, port = _split(endpoint)
+        try:
+            await web.TCPSite(runner, host, port, backlog=1024).start()
+        except OSError as exc:
+            await runner.cleanup()
+            raise OSError(f"cannot listen on {endpoint}: {exc.strerror}") from None
+        self._runners.append(runner)
+
+    async def stop(self) -> None:
+        self._ready = False
+        log.info("shutting down: refusing new requests, committing what was accepted")
+        if self._grpc is not None:
+            await self._grpc.stop(grace=5)
+        if self._runners:
+            await self._runners[0].cleanup()  # OTLP/HTTP
+        if self.writer is not None:
+            await asyncio.to_thread(self.writer.close)
+        for runner in self._runners[1:]:
+            await runner.cleanup()
+        self._runners.clear()
+        log.info("stopped cleanly")
+
+    async def run(self) -> None:
+        """Start, wait for SIGTERM or SIGINT, stop."""
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            await self.start()
+            await stop.wait()
+        finally:
+            await self.stop()

@@ -1,0 +1,1 @@
+"""The span store: DuckDB schema, the single writer, read-only queries."""
