@@ -21,8 +21,9 @@ from .store.query import QueryError, QueryResult, to_jsonable
 
 app = typer.Typer(help="WeaverGen: an OTLP receiver into DuckDB that analyzes and reacts to telemetry.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
-console = Console()
-err = Console(stderr=True)
+# soft_wrap: long span names and file paths stay on one line, so output can be grepped.
+console = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 ConfigOption = Annotated[
     Optional[Path],

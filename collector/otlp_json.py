@@ -13,9 +13,11 @@ and a field added by a newer opentelemetry-proto is picked up without code chang
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import math
 import os
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -28,7 +30,9 @@ from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 
 __all__ = [
     "INVALID_ID",
+    "MAX_VALUE_NESTING",
     "OtlpJsonError",
+    "decode_any_value",
     "decode_export_trace_request",
     "encode_any_value",
     "encode_export_trace_request",
@@ -45,8 +49,12 @@ _HEX_FIELDS = frozenset({"trace_id", "span_id", "parent_span_id"})
 _INT64_CPP_TYPES = frozenset({FieldDescriptor.CPPTYPE_INT64, FieldDescriptor.CPPTYPE_UINT64})
 _SPECIAL_DOUBLES = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
+# Protobuf's binary parser stops at 100 nested messages and a kvlistValue level costs 3 of them, so a
+# deeper value decoded from JSON could not be read back from protobuf (by the store, or a gRPC peer).
+MAX_VALUE_NESTING = 31
+
 Setter = Callable[[Any, Any], None]  # (protobuf message, JSON value) -> None
-Decoder = Callable[[Any, Any], None]  # (empty protobuf message, JSON value) -> None
+Filler = Callable[[Any, Any], None]  # (empty protobuf message, JSON value) -> None
 
 
 class OtlpJsonError(ValueError):
@@ -76,7 +84,7 @@ def _shown(value: Any) -> str:
         return "an object"
     if isinstance(value, list):
         return "an array"
-    text = json.dumps(value, ensure_ascii=False)
+    text = json.dumps(value)  # ASCII, so a lone surrogate cannot break whoever logs the message
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -206,12 +214,9 @@ def _rejected(value: Any, error: ValueError) -> _FieldError:
 def _scalar_setter(name: str, field: FieldDescriptor) -> Setter:
     convert, fast_type = _converter(field)
 
+    # Protobuf may still refuse the value (ValueError); callers add the path to that error.
     def set_scalar(message: Any, value: Any) -> None:
-        converted = value if type(value) is fast_type else convert(value)
-        try:
-            setattr(message, name, converted)
-        except ValueError as error:
-            raise _rejected(converted, error) from error
+        setattr(message, name, value if type(value) is fast_type else convert(value))
 
     return set_scalar
 
@@ -225,11 +230,9 @@ def _repeated_scalar_setter(name: str, field: FieldDescriptor) -> Setter:
         items = getattr(message, name)
         for index, item in enumerate(value):
             try:
-                converted = convert(item)
-                try:
-                    items.append(converted)
-                except ValueError as error:
-                    raise _rejected(converted, error) from error
+                items.append(convert(item))
+            except ValueError as error:
+                raise _rejected(item, error).at(f"[{index}]") from error
             except _FieldError as error:
                 error.segments.append(f"[{index}]")
                 raise
@@ -237,23 +240,23 @@ def _repeated_scalar_setter(name: str, field: FieldDescriptor) -> Setter:
     return set_repeated
 
 
-def _message_setter(name: str, decode: Decoder) -> Setter:
+def _message_setter(name: str, fill: Filler) -> Setter:
     def set_message(message: Any, value: Any) -> None:
         child = getattr(message, name)
         child.SetInParent()  # `{}` still marks the field present, as protobuf's own parsers do
-        decode(child, value)
+        fill(child, value)
 
     return set_message
 
 
-def _repeated_message_setter(name: str, decode: Decoder) -> Setter:
+def _repeated_message_setter(name: str, fill: Filler) -> Setter:
     def set_repeated(message: Any, value: Any) -> None:
         if type(value) is not list:
             raise _expected("an array", value)
         items = getattr(message, name)
         for index, item in enumerate(value):
             try:
-                decode(items.add(), item)
+                fill(items.add(), item)
             except _FieldError as error:
                 error.segments.append(f"[{index}]")
                 raise
@@ -263,10 +266,10 @@ def _repeated_message_setter(name: str, decode: Decoder) -> Setter:
 
 def _field_setter(field: FieldDescriptor) -> Setter:
     if field.type == FieldDescriptor.TYPE_MESSAGE:
-        decode = _decoder_for(field.message_type)
+        fill = _filler_for(field.message_type)
         if field.is_repeated:
-            return _repeated_message_setter(field.name, decode)
-        return _message_setter(field.name, decode)
+            return _repeated_message_setter(field.name, fill)
+        return _message_setter(field.name, fill)
     if field.is_repeated:
         return _repeated_scalar_setter(field.name, field)
     return _scalar_setter(field.name, field)
@@ -285,16 +288,15 @@ def _table_for(descriptor: Descriptor) -> dict[str, Setter]:
     return table
 
 
-def _decoder_for(descriptor: Descriptor) -> Decoder:
+def _filler_for(descriptor: Descriptor) -> Filler:
     if descriptor.full_name == AnyValue.DESCRIPTOR.full_name:
-        return _decode_any_value
+        return _fill_any_value
     if descriptor.full_name == KeyValue.DESCRIPTOR.full_name:
-        return _decode_key_value
-    table = _table_for(descriptor)
-    return lambda message, value: _decode_fields(message, value, table)
+        return _fill_key_value
+    return functools.partial(_fill_fields, _table_for(descriptor))  # cheaper than a lambda
 
 
-def _decode_fields(message: Any, obj: Any, table: dict[str, Setter]) -> None:
+def _fill_fields(table: dict[str, Setter], message: Any, obj: Any) -> None:
     if type(obj) is not dict:
         raise _expected("an object", obj)
     for key, value in obj.items():
@@ -303,6 +305,8 @@ def _decode_fields(message: Any, obj: Any, table: dict[str, Setter]) -> None:
             continue
         try:
             setter(message, value)
+        except ValueError as error:
+            raise _rejected(value, error).at("." + key) from error
         except _FieldError as error:
             error.segments.append("." + key)
             raise
@@ -312,18 +316,18 @@ def _decode_fields(message: Any, obj: Any, table: dict[str, Setter]) -> None:
 # ({"key": str, "value": {one kind}}) directly and leave the rest to the general path.
 
 
-def _decode_key_value(message: Any, obj: Any) -> None:
+def _fill_key_value(message: Any, obj: Any) -> None:
     if type(obj) is not dict:
         raise _expected("an object", obj)
     key = obj.get("key")
     value = obj.get("value")
     if len(obj) != 2 or type(key) is not str or type(value) is not dict or len(value) != 1:
-        _decode_fields(message, obj, _KEY_VALUE_FIELDS)
+        _fill_fields(_KEY_VALUE_FIELDS, message, obj)
         return
     ((kind, item),) = value.items()
     setter = _ANY_VALUE_FIELDS.get(kind)
     if setter is None or item is None:
-        _decode_fields(message, obj, _KEY_VALUE_FIELDS)
+        _fill_fields(_KEY_VALUE_FIELDS, message, obj)
         return
     try:
         message.key = key
@@ -331,12 +335,14 @@ def _decode_key_value(message: Any, obj: Any) -> None:
         raise _rejected(key, error).at(".key") from error
     try:
         setter(message.value, item)
+    except ValueError as error:
+        raise _rejected(item, error).at("." + kind).at(".value") from error
     except _FieldError as error:
         error.segments += ("." + kind, ".value")
         raise
 
 
-def _decode_any_value(message: Any, obj: Any) -> None:
+def _fill_any_value(message: Any, obj: Any) -> None:
     if type(obj) is not dict:
         if obj is None:  # only reachable as an element of arrayValue.values: an empty value
             return
@@ -346,6 +352,8 @@ def _decode_any_value(message: Any, obj: Any) -> None:
         if setter is not None and value is not None:
             try:
                 setter(message, value)
+            except ValueError as error:
+                raise _rejected(value, error).at("." + key) from error
             except _FieldError as error:
                 error.segments.append("." + key)
                 raise
@@ -353,8 +361,31 @@ def _decode_any_value(message: Any, obj: Any) -> None:
     message.SetInParent()  # `{}` is the empty value, still present in its KeyValue
 
 
+def _limit_nesting(setter: Setter) -> Setter:
+    # Per thread, because the HTTP server may decode bodies on several threads at once.
+    def set_nested(message: Any, value: Any) -> None:
+        depth = getattr(_nesting, "depth", 0)
+        if depth >= MAX_VALUE_NESTING:
+            raise _FieldError(f"values nested more than {MAX_VALUE_NESTING} levels deep")
+        _nesting.depth = depth + 1
+        try:
+            setter(message, value)
+        finally:
+            _nesting.depth = depth
+
+    return set_nested
+
+
+def _nesting_limited(table: dict[str, Setter]) -> dict[str, Setter]:
+    for field in AnyValue.DESCRIPTOR.fields:
+        if field.type == FieldDescriptor.TYPE_MESSAGE:  # arrayValue and kvlistValue
+            table[field.name] = table[field.json_name] = _limit_nesting(table[field.name])
+    return table
+
+
+_nesting = threading.local()
 _KEY_VALUE_FIELDS = _table_for(KeyValue.DESCRIPTOR)
-_ANY_VALUE_FIELDS = _table_for(AnyValue.DESCRIPTOR)
+_ANY_VALUE_FIELDS = _nesting_limited(_table_for(AnyValue.DESCRIPTOR))
 _REQUEST_FIELDS = _table_for(ExportTraceServiceRequest.DESCRIPTOR)
 
 
@@ -369,7 +400,8 @@ def decode_export_trace_request(body: bytes | str) -> ExportTraceServiceRequest:
     hex decode to INVALID_ID, so the caller can reject those spans alone.
     """
     try:
-        text = body.decode("utf-8") if isinstance(body, bytes | bytearray | memoryview) else body
+        # Decoded here rather than by json.loads, which would also accept UTF-16 and UTF-32.
+        text = body if isinstance(body, str) else str(body, "utf-8")
         document = json.loads(text, parse_constant=_reject_constant)
     except UnicodeDecodeError as error:
         raise OtlpJsonError(f"body is not valid UTF-8: {error}") from error
@@ -381,12 +413,24 @@ def decode_export_trace_request(body: bytes | str) -> ExportTraceServiceRequest:
         raise OtlpJsonError(f"expected a JSON object at the top level, got {_shown(document)}")
     request = ExportTraceServiceRequest()
     try:
-        _decode_fields(request, document, _REQUEST_FIELDS)
+        _fill_fields(_REQUEST_FIELDS, request, document)
     except _FieldError as error:
         raise OtlpJsonError(error.located()) from error
     except RecursionError as error:
         raise OtlpJsonError("body is nested too deeply") from error
     return request
+
+
+def decode_any_value(obj: Any) -> AnyValue:
+    """Inverse of encode_any_value: an AnyValue from its parsed OTLP/JSON object (``None`` is empty)."""
+    value = AnyValue()
+    try:
+        _fill_any_value(value, obj)
+    except _FieldError as error:
+        raise OtlpJsonError(error.located()) from error
+    except RecursionError as error:
+        raise OtlpJsonError("value is nested too deeply") from error
+    return value
 
 
 # ---------------------------------------------------------------------------------------------
