@@ -148,5 +148,5 @@ def _print_result(result: QueryResult, output: OutputFormat) -> None:
 
 
 def main() -> None:
-    # _mount_subcommands()  # TODO re-enable when registry cli lands
+    _mount_subcommands()
     app()

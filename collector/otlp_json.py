@@ -149,8 +149,8 @@ def _to_base64_bytes(value: Any) -> bytes:
     text = value.replace("-", "+").replace("_", "/")
     try:
         return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
-    except ValueError:
-        raise _expected("a base64 string", value) from None
+    except ValueError as error:
+        raise _expected("a base64 string", value) from error
 
 
 def _to_hex_id(value: Any) -> bytes:
@@ -361,6 +361,20 @@ def _fill_any_value(message: Any, obj: Any) -> None:
     message.SetInParent()  # `{}` is the empty value, still present in its KeyValue
 
 
+def _set_int_value(message: Any, value: Any) -> None:
+    number = value if type(value) is int else _to_int(value)
+    if -(2**63) <= number < 2**63 or type(value) is str:
+        message.int_value = number  # a string out of range: ValueError, reported by the caller
+        return
+    # Node writes every integral JS number as intValue, even beyond int64 (-(2**63) arrives as
+    # -9223372036854776000, 1.5e300 as 1.5e+300). Such a number is the double it was in JavaScript;
+    # keep it as one, as Node's protobuf writer does, rather than fail the whole request.
+    try:
+        message.double_value = float(value)
+    except OverflowError as error:
+        raise _FieldError(f"out of range for this field, got {_shown(value)}") from error
+
+
 def _limit_nesting(setter: Setter) -> Setter:
     # Per thread, because the HTTP server may decode bodies on several threads at once.
     def set_nested(message: Any, value: Any) -> None:
@@ -376,16 +390,18 @@ def _limit_nesting(setter: Setter) -> Setter:
     return set_nested
 
 
-def _nesting_limited(table: dict[str, Setter]) -> dict[str, Setter]:
+def _any_value_fields() -> dict[str, Setter]:
+    table = _table_for(AnyValue.DESCRIPTOR)
     for field in AnyValue.DESCRIPTOR.fields:
         if field.type == FieldDescriptor.TYPE_MESSAGE:  # arrayValue and kvlistValue
             table[field.name] = table[field.json_name] = _limit_nesting(table[field.name])
+    table["int_value"] = table["intValue"] = _set_int_value
     return table
 
 
 _nesting = threading.local()
 _KEY_VALUE_FIELDS = _table_for(KeyValue.DESCRIPTOR)
-_ANY_VALUE_FIELDS = _nesting_limited(_table_for(AnyValue.DESCRIPTOR))
+_ANY_VALUE_FIELDS = _any_value_fields()
 _REQUEST_FIELDS = _table_for(ExportTraceServiceRequest.DESCRIPTOR)
 
 

@@ -7,7 +7,9 @@ import sys
 import tomllib
 import zipfile
 
-from conftest import REPO
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
 
 LAYERS = ["collector", "analyzers", "healers", "generators", "rules"]
 

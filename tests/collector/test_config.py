@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 from weavergen.collector.config import Config, ConfigError, load_config
-from conftest import REPO, WEAVERGEN
+
+REPO = Path(__file__).resolve().parents[2]
+WEAVERGEN = str(Path(sys.executable).with_name("weavergen"))
 
 
 def write(tmp_path: Path, text: str) -> Path:
