@@ -9,7 +9,7 @@ import logging
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, NoReturn, Optional
 
 import typer
 from rich.console import Console
@@ -38,9 +38,17 @@ class OutputFormat(str, Enum):
 
 
 def _mount_subcommands() -> None:
+    from weavergen.analyzers import cli as analyzers_cli
     from weavergen.analyzers.semconv.cli import app as registry_app
 
     app.add_typer(registry_app, name="registry", help="Check and describe a semantic-convention registry.")
+    analyzers_cli.register(app)
+
+
+def fail(message: str, code: int) -> NoReturn:
+    """One plain line on stderr (no markup: messages quote user input) and the exit code."""
+    typer.echo(message, err=True)
+    raise typer.Exit(code)
 
 
 def _config(path: Path | None, **overrides) -> Config:
@@ -49,8 +57,7 @@ def _config(path: Path | None, **overrides) -> Config:
     try:
         return load_config(path, overrides=overrides)
     except ConfigError as exc:
-        err.print(f"[red]config error:[/red] {exc}", highlight=False)
-        raise typer.Exit(2) from None
+        fail(f"config error: {exc}", 2)
 
 
 @app.command()
@@ -60,9 +67,12 @@ def serve(
     grpc_endpoint: Annotated[Optional[str], typer.Option("--grpc", help="collector.grpc_endpoint")] = None,
     http_endpoint: Annotated[Optional[str], typer.Option("--http", help="collector.http_endpoint")] = None,
     admin_endpoint: Annotated[Optional[str], typer.Option("--admin", help="admin.endpoint")] = None,
+    registry: Annotated[Optional[Path], typer.Option(help="registry.path")] = None,
     log_level: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING or ERROR")] = "INFO",
 ) -> None:
     """Run the daemon until SIGTERM or Ctrl-C."""
+    from weavergen.analyzers.semconv import RegistryError
+
     from .server import Daemon
     from .store.schema import StoreLockedError
 
@@ -73,15 +83,17 @@ def serve(
             "collector.grpc_endpoint": grpc_endpoint,
             "collector.http_endpoint": http_endpoint,
             "admin.endpoint": admin_endpoint,
+            "registry.path": registry,
         },
     )
     logging.basicConfig(level=log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         asyncio.run(Daemon(cfg).run())
+    except RegistryError as exc:
+        fail(f"registry error: {exc}", 2)
     except (OSError, StoreLockedError) as exc:
-        err.print(f"[red]cannot start:[/red] {exc}", highlight=False)
-        raise typer.Exit(1) from None
+        fail(f"cannot start: {exc}", 1)
 
 
 @app.command()
@@ -94,8 +106,8 @@ def query(
     max_rows: Annotated[int, typer.Option(help="Stop after this many rows.")] = 1000,
 ) -> None:
     """Run read-only SQL over the spans: through the running daemon, or on the file when none runs."""
-    result = _run_sql(sql, config, admin_endpoint, data_dir, max_rows)
-    _print_result(result, output)
+    result = run_sql(sql, config, admin_endpoint, data_dir, max_rows)
+    print_result(result, output)
 
 
 @app.command()
@@ -110,27 +122,24 @@ def trace(
 
     trace_id = trace_id.strip().lower()
     if len(trace_id) != 32 or any(c not in "0123456789abcdef" for c in trace_id):
-        err.print(f"[red]error:[/red] {trace_id!r} is not a trace id (32 hex characters)", highlight=False)
-        raise typer.Exit(2)
-    result = _run_sql(TRACE_SQL.format(trace_id=trace_id), config, admin_endpoint, data_dir, 100_000)
+        fail(f"error: {trace_id!r} is not a trace id (32 hex characters)", 2)
+    result = run_sql(TRACE_SQL.format(trace_id=trace_id), config, admin_endpoint, data_dir, 100_000)
     if not result.rows:
-        err.print(f"no spans stored for trace {trace_id}")
-        raise typer.Exit(1)
+        fail(f"no spans stored for trace {trace_id}", 1)
     console.print(build_tree(trace_id, result, Tree))
 
 
-def _run_sql(sql, config, admin_endpoint, data_dir, max_rows) -> QueryResult:
+def run_sql(sql, config, admin_endpoint, data_dir, max_rows) -> QueryResult:
     from .query_client import query as run
 
     cfg = _config(config, **{"admin.endpoint": admin_endpoint, "storage.data_dir": data_dir})
     try:
         return run(sql, cfg.admin.endpoint, cfg.storage.database_path, cfg.admin.query_timeout_seconds, max_rows)
     except QueryError as exc:
-        err.print(f"[red]query error:[/red] {exc}", highlight=False)
-        raise typer.Exit(1) from None
+        fail(f"query error: {exc}", 1)
 
 
-def _print_result(result: QueryResult, output: OutputFormat) -> None:
+def print_result(result: QueryResult, output: OutputFormat) -> None:
     rows = [[to_jsonable(v) for v in row] for row in result.rows]
     if output is OutputFormat.json:
         print(json.dumps([dict(zip(result.columns, row)) for row in rows], indent=2))
@@ -147,6 +156,9 @@ def _print_result(result: QueryResult, output: OutputFormat) -> None:
         err.print(f"(stopped after {len(rows)} rows; raise --max-rows to see more)")
 
 
+# At the end of the module: the later stages' commands import the helpers defined above.
+_mount_subcommands()
+
+
 def main() -> None:
-    _mount_subcommands()
     app()

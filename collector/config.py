@@ -66,6 +66,34 @@ class AdminConfig(_Section):
     _endpoint = field_validator("endpoint")(_check_endpoint)
 
 
+class AnalyzersConfig(_Section):
+    enabled: bool = True
+    # Names from weavergen.analyzers.BUILTIN; "quality" also needs registry.path.
+    run: list[str] = ["entropy", "latency", "quality", "instrumentation_score"]
+    window_seconds: int = Field(default=60, ge=1)
+    grace_seconds: int = Field(default=10, ge=0)
+    idle_close_seconds: float = Field(default=30.0, gt=0)
+    max_services: int = Field(default=50, ge=1)
+    max_operations: int = Field(default=100, ge=1)
+    max_attribute_keys: int = Field(default=64, ge=1)
+    poll_seconds: float = Field(default=0.5, gt=0)
+
+    @field_validator("run")
+    @classmethod
+    def _known(cls, names: list[str]) -> list[str]:
+        from weavergen.analyzers import BUILTIN
+
+        unknown = sorted(set(names) - set(BUILTIN))
+        if unknown:
+            raise ValueError(f"unknown analyzer(s) {unknown}; choose from {sorted(BUILTIN)}")
+        return names
+
+
+class RegistryConfig(_Section):
+    # A semantic-convention registry directory in Weaver's YAML format (v1 groups or definition/2).
+    path: Path | None = None
+
+
 class PlaceholderSection(_Section):
     """A section a later part of the pipeline fills; empty until its keys exist."""
 
@@ -74,10 +102,10 @@ class Config(_Section):
     collector: CollectorConfig = CollectorConfig()
     storage: StorageConfig = StorageConfig()
     admin: AdminConfig = AdminConfig()
-    analyzers: PlaceholderSection = PlaceholderSection()
+    analyzers: AnalyzersConfig = AnalyzersConfig()
+    registry: RegistryConfig = RegistryConfig()
     rules: PlaceholderSection = PlaceholderSection()
     healers: PlaceholderSection = PlaceholderSection()
-    registry: PlaceholderSection = PlaceholderSection()
 
 
 def load_config(

@@ -33,6 +33,7 @@ class Daemon:
         self.registry = registry or CollectorRegistry()
         self.metrics = IngestMetrics(self.registry)
         self.writer: SpanWriter | None = None
+        self.engine = None
         self._grpc = None
         self._runners: list[web.AppRunner] = []
         self._ready = False
@@ -43,6 +44,8 @@ class Daemon:
             cfg.storage.database_path, self.metrics, cfg.storage.batch_max_spans, cfg.storage.queue_max_spans
         )
         self.metrics.watch_database(cfg.storage.database_path)
+        if cfg.analyzers.enabled:
+            self._start_analysis()
         ingest = Ingest(self.writer, self.metrics, cfg.collector.retry_after_seconds)
         self._grpc, _ = otlp_grpc.build_server(ingest, cfg.collector.grpc_endpoint, cfg.collector.max_request_bytes)
         await self._grpc.start()
@@ -58,6 +61,21 @@ class Daemon:
             cfg.collector.grpc_endpoint, cfg.collector.http_endpoint, cfg.admin.endpoint,
             cfg.storage.database_path,
         )
+
+    def _start_analysis(self) -> None:
+        # Imported here: the collector works without the analysis stage, and its imports are heavy.
+        from weavergen.analyzers.engine import AnalysisEngine
+        from weavergen.analyzers.metrics import AnalyzerCollector
+        from weavergen.analyzers.setup import analyzers_from_config
+
+        cfg = self.config.analyzers
+        self.engine = AnalysisEngine(
+            self.writer.con.cursor, analyzers_from_config(self.config), cfg.window_seconds, cfg.grace_seconds,
+            cfg.idle_close_seconds, cfg.max_services, cfg.max_operations, cfg.poll_seconds,
+        )
+        self.writer.add_listener(lambda _batch: self.engine.notify())
+        self.registry.register(AnalyzerCollector(lambda: self.engine))
+        self.engine.start()
 
     async def _serve(self, app: web.Application, endpoint: str, **server_args) -> None:
         runner = web.AppRunner(app, access_log=None, **server_args)
@@ -77,6 +95,10 @@ class Daemon:
             await self._grpc.stop(grace=5)
         if self._runners:
             await self._runners[0].cleanup()  # OTLP/HTTP
+        if self.writer is not None:
+            await asyncio.to_thread(self.writer.stop)
+        if self.engine is not None:
+            await asyncio.to_thread(self.engine.stop)
         if self.writer is not None:
             await asyncio.to_thread(self.writer.close)
         for runner in self._runners[1:]:

@@ -116,12 +116,16 @@ class SpanWriter:
             self._cond.notify()
         return future
 
-    def close(self, timeout: float | None = None) -> None:
-        """Stop taking spans, commit everything already accepted, checkpoint and close the file."""
+    def stop(self, timeout: float | None = None) -> None:
+        """Stop taking spans and commit everything already accepted; the connection stays open."""
         with self._cond:
             self._closing = True
             self._cond.notify()
         self._thread.join(timeout)
+
+    def close(self, timeout: float | None = None) -> None:
+        """``stop``, then checkpoint and close the file."""
+        self.stop(timeout)
         self.con.execute("CHECKPOINT")
         self.con.close()
 
