@@ -52,6 +52,10 @@ class StorageConfig(_Section):
     batch_max_spans: int = Field(default=20_000, gt=0)
     # Spans accepted into memory but not yet committed; beyond this, senders are told to retry.
     queue_max_spans: int = Field(default=200_000, gt=0)
+    # DuckDB's automatic checkpoint runs inside a COMMIT once the WAL passes this size; the writer
+    # also checkpoints whenever it is idle and this many seconds passed since the last checkpoint.
+    checkpoint_threshold_mb: int = Field(default=256, gt=0)
+    checkpoint_interval_seconds: float = Field(default=300.0, gt=0)
 
     @property
     def database_path(self) -> Path:

@@ -9,6 +9,7 @@ from google.protobuf.message import DecodeError
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from .metrics import IngestMetrics
+from .store.flatten import request_keys
 from .store.writer import QueueFull, SpanWriter, WriteResult, WriterClosed
 
 
@@ -57,7 +58,7 @@ class Ingest:
             self._metrics.requests.labels(transport, "ok").inc()
             return ExportOutcome(0, 0, "")
         try:
-            future = self._writer.submit(payload, spans)
+            future = self._writer.submit(payload, spans, request_keys(request))
         except (QueueFull, WriterClosed) as exc:
             reason = "queue_full" if isinstance(exc, QueueFull) else "shutting_down"
             self._metrics.refused.labels(transport, reason).inc(spans)

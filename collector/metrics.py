@@ -58,6 +58,12 @@ class IngestMetrics:
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
             registry=registry,
         )
+        self.checkpoint_seconds = Histogram(
+            "weavergen_checkpoint_duration_seconds",
+            "Time of the CHECKPOINTs the writer runs when idle.",
+            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+            registry=registry,
+        )
         self._gauges = _ReadAtScrape()
         registry.register(self._gauges)
 

@@ -41,7 +41,8 @@ class Daemon:
     async def start(self) -> None:
         cfg = self.config
         self.writer = SpanWriter(
-            cfg.storage.database_path, self.metrics, cfg.storage.batch_max_spans, cfg.storage.queue_max_spans
+            cfg.storage.database_path, self.metrics, cfg.storage.batch_max_spans, cfg.storage.queue_max_spans,
+            cfg.storage.checkpoint_threshold_mb, cfg.storage.checkpoint_interval_seconds,
         )
         self.metrics.watch_database(cfg.storage.database_path)
         if cfg.analyzers.enabled:

@@ -33,6 +33,13 @@ _VALUE_KINDS = (
     ("bool_value", "bool", "bool_value"),
     ("bytes_value", "bytes", "bytes_value"),
 )
+# pyarrow.compute converts Python literals on every call (slowly); these are converted once.
+_EMPTY = pa.scalar("", pa.string())
+_ZERO_U32 = pa.scalar(0, pa.uint32())
+_ZERO_I32 = pa.scalar(0, pa.int32())
+_LEN = {n: pa.scalar(n, pa.int32()) for n in (0, 8, 16)}
+_TYPE_NAMES = {name: pa.scalar(name, pa.string())
+               for name in ("string", "int", "double", "bool", "bytes", "array", "kvlist", "empty")}
 _ZERO_TRACE_ID = pa.scalar(b"\x00" * 16, pa.binary())
 _ZERO_SPAN_ID = pa.scalar(b"\x00" * 8, pa.binary())
 
@@ -54,7 +61,8 @@ class FlatBatch:
 
 
 def flatten_requests(
-    payloads: list[bytes], first_seq: int, known_resources: set[int], known_scopes: set[int]
+    payloads: list[bytes], keys: list[RequestKeys], first_seq: int, known_resources: set[int],
+    known_scopes: set[int],
 ) -> FlatBatch:
     batch = _HANDLER.list_to_record_batch(payloads)
     rs_list = batch.column("resource_spans")
@@ -77,8 +85,9 @@ def flatten_requests(
     sp, sp_ss, sp_rs = sp.filter(keep), sp_ss.filter(keep), sp_rs.filter(keep)
     seq = pa.array(np.arange(first_seq, first_seq + len(sp), dtype=np.int64))
 
-    resources = _resources(rs, known_resources)
-    scopes = _scopes(ss, known_scopes)
+    resources = _resources(rs, [i for k in keys for i in k.resource_ids],
+                           [n for k in keys for n in k.service_names], known_resources)
+    scopes = _scopes(ss, [i for k in keys for i in k.scope_ids], known_scopes)
     tables = {
         "spans": _spans_table(sp, seq, resources.ids, scopes.ids, sp_rs, sp_ss, resources.service_names),
         "span_attributes": flatten_attributes(sp.field("attributes"), {"span_seq": seq}),
@@ -97,10 +106,10 @@ def _valid_ids(sp: pa.StructArray) -> np.ndarray:
     trace_id, span_id, parent = sp.field("trace_id"), sp.field("span_id"), sp.field("parent_span_id")
     parent_len = pc.binary_length(parent)
     ok = pc.and_(
-        pc.and_(pc.equal(pc.binary_length(trace_id), 16), pc.not_equal(trace_id, _ZERO_TRACE_ID)),
-        pc.and_(pc.equal(pc.binary_length(span_id), 8), pc.not_equal(span_id, _ZERO_SPAN_ID)),
+        pc.and_(pc.equal(pc.binary_length(trace_id), _LEN[16]), pc.not_equal(trace_id, _ZERO_TRACE_ID)),
+        pc.and_(pc.equal(pc.binary_length(span_id), _LEN[8]), pc.not_equal(span_id, _ZERO_SPAN_ID)),
     )
-    ok = pc.and_(ok, pc.or_(pc.equal(parent_len, 0), pc.equal(parent_len, 8)))
+    ok = pc.and_(ok, pc.or_(pc.equal(parent_len, _LEN[0]), pc.equal(parent_len, _LEN[8])))
     return ok.to_numpy(zero_copy_only=False)
 
 
@@ -119,8 +128,8 @@ def _spans_table(sp, seq, resource_ids, scope_ids, sp_rs, sp_ss, service_names) 
             "kind": sp.field("kind"),
             "start_time_unix_nano": start,
             "end_time_unix_nano": end,
-            "status_code": pc.fill_null(pc.struct_field(status, "code"), 0),
-            "status_message": pc.fill_null(pc.struct_field(status, "message"), ""),
+            "status_code": pc.fill_null(pc.struct_field(status, "code"), _ZERO_I32),
+            "status_message": pc.fill_null(pc.struct_field(status, "message"), _EMPTY),
             "service_name": pc.take(service_names, sp_rs),
             "resource_id": pc.take(resource_ids, sp_rs),
             "scope_id": pc.take(scope_ids, sp_ss),
@@ -134,6 +143,8 @@ def _spans_table(sp, seq, resource_ids, scope_ids, sp_rs, sp_ss, service_names) 
 def _events_tables(sp: pa.StructArray, seq: pa.Array) -> dict[str, pa.Table]:
     events_list = sp.field("events")
     events = pc.list_flatten(events_list)
+    if not len(events):
+        return {}  # most spans have none; skip building empty tables
     parent = pc.list_parent_indices(events_list)
     span_seq = pc.take(seq, parent)
     index = _positions(events_list, parent)
@@ -156,6 +167,8 @@ def _events_tables(sp: pa.StructArray, seq: pa.Array) -> dict[str, pa.Table]:
 def _links_tables(sp: pa.StructArray, seq: pa.Array) -> dict[str, pa.Table]:
     links_list = sp.field("links")
     links = pc.list_flatten(links_list)
+    if not len(links):
+        return {}
     parent = pc.list_parent_indices(links_list)
     span_seq = pc.take(seq, parent)
     index = _positions(links_list, parent)
@@ -196,9 +209,9 @@ def flatten_attributes(kv_list: pa.ListArray, owner: dict[str, pa.Array]) -> pa.
     for field_name, type_name, column in _VALUE_KINDS:
         child = pc.struct_field(value, field_name)
         columns[column] = child
-        type_names = pc.if_else(pc.is_valid(child), type_name, type_names)
+        type_names = pc.if_else(pc.is_valid(child), _TYPE_NAMES[type_name], type_names)
     json_value, type_names = _nested_values(value, type_names)
-    columns["type"] = pc.fill_null(type_names, "empty")
+    columns["type"] = pc.fill_null(type_names, _TYPE_NAMES["empty"])
     columns["json_value"] = json_value
     return pa.table(columns)
 
@@ -227,74 +240,82 @@ def _nested_values(value: pa.StructArray, type_names: pa.Array) -> tuple[pa.Arra
     return pa.array(texts, pa.string()), pa.array(names, pa.string())
 
 
+@dataclass(frozen=True)
+class RequestKeys:
+    """Content ids of a request's resources and scopes, in the order ptars flattens them."""
+
+    resource_ids: list[int]
+    service_names: list[str | None]
+    scope_ids: list[int]
+
+
+def request_keys(request: ExportTraceServiceRequest) -> RequestKeys:
+    """Computed on the request the receiver already parsed: hashing a few small serialized messages
+    there is far cheaper than rebuilding resources as Python objects from Arrow in the writer."""
+    resource_ids, names, scope_ids = [], [], []
+    for rs in request.resource_spans:
+        resource_ids.append(_stable_id(rs.resource.SerializeToString(deterministic=True), rs.schema_url))
+        names.append(next((kv.value.string_value for kv in rs.resource.attributes
+                           if kv.key == "service.name" and kv.value.HasField("string_value")), None))
+        for ss in rs.scope_spans:
+            scope_ids.append(_stable_id(ss.scope.SerializeToString(deterministic=True), ss.schema_url))
+    return RequestKeys(resource_ids, names, scope_ids)
+
+
+def _stable_id(message: bytes, schema_url: str) -> int:
+    """A 63-bit content hash, so the same resource or scope is stored once however often it is sent."""
+    digest = hashlib.blake2b(message + b"\x00" + schema_url.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") >> 1
+
+
+def _resources(rs: pa.StructArray, ids: list[int], names: list[str | None], known: set[int]) -> _Dedup:
+    new = _first_unseen(ids, known)
+    resource = rs.field("resource").take(new)
+    id_array = pa.array(ids, pa.int64())
+    name_array = pa.array(names, pa.string())
+    tables = {
+        "resources": pa.table(
+            {
+                "resource_id": id_array.take(new),
+                "service_name": name_array.take(new),
+                "schema_url": rs.field("schema_url").take(new),
+                "dropped_attributes_count": pc.fill_null(pc.struct_field(resource, "dropped_attributes_count"),
+                                                         _ZERO_U32),
+            }
+        ),
+        "resource_attributes": flatten_attributes(
+            pc.struct_field(resource, "attributes"), {"resource_id": id_array.take(new)}
+        ),
+    }
+    return _Dedup(id_array, tables, {ids[i] for i in new.to_pylist()}, name_array)
+
+
+def _scopes(ss: pa.StructArray, ids: list[int], known: set[int]) -> _Dedup:
+    new = _first_unseen(ids, known)
+    scope = ss.field("scope").take(new)
+    id_array = pa.array(ids, pa.int64())
+    tables = {
+        "scopes": pa.table(
+            {
+                "scope_id": id_array.take(new),
+                "name": pc.fill_null(pc.struct_field(scope, "name"), _EMPTY),
+                "version": pc.fill_null(pc.struct_field(scope, "version"), _EMPTY),
+                "schema_url": ss.field("schema_url").take(new),
+                "dropped_attributes_count": pc.fill_null(pc.struct_field(scope, "dropped_attributes_count"),
+                                                         _ZERO_U32),
+            }
+        ),
+        "scope_attributes": flatten_attributes(pc.struct_field(scope, "attributes"), {"scope_id": id_array.take(new)}),
+    }
+    return _Dedup(id_array, tables, {ids[i] for i in new.to_pylist()})
+
+
 @dataclass
 class _Dedup:
     ids: pa.Array  # one id per input row
     tables: dict[str, pa.Table]
     new_ids: set[int]
     service_names: pa.Array | None = None
-
-
-def _stable_id(*parts: object) -> int:
-    """A 63-bit content hash, so the same resource or scope is stored once however often it is sent."""
-    digest = hashlib.blake2b(repr(parts).encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big") >> 1
-
-
-def _resources(rs: pa.StructArray, known: set[int]) -> _Dedup:
-    resource = rs.field("resource")
-    schema_urls = rs.field("schema_url").to_pylist()
-    rows = pc.struct_field(resource, "attributes").to_pylist()
-    dropped = pc.fill_null(pc.struct_field(resource, "dropped_attributes_count"), 0).to_pylist()
-    ids, names = [], []
-    for attrs, url, drop in zip(rows, schema_urls, dropped):
-        ids.append(_stable_id(attrs, url, drop))
-        names.append(_service_name(attrs or []))
-    id_array = pa.array(ids, pa.int64())
-    new = _first_unseen(ids, known)
-    tables = {
-        "resources": pa.table(
-            {
-                "resource_id": id_array.take(new),
-                "service_name": pa.array(names, pa.string()).take(new),
-                "schema_url": pa.array(schema_urls, pa.string()).take(new),
-                "dropped_attributes_count": pa.array(dropped, pa.uint32()).take(new),
-            }
-        ),
-        "resource_attributes": flatten_attributes(
-            pc.struct_field(resource, "attributes").take(new), {"resource_id": id_array.take(new)}
-        ),
-    }
-    return _Dedup(id_array, tables, {ids[i] for i in new}, pa.array(names, pa.string()))
-
-
-def _scopes(ss: pa.StructArray, known: set[int]) -> _Dedup:
-    scope = ss.field("scope")
-    names = pc.fill_null(pc.struct_field(scope, "name"), "")
-    versions = pc.fill_null(pc.struct_field(scope, "version"), "")
-    attributes = pc.struct_field(scope, "attributes")
-    dropped = pc.fill_null(pc.struct_field(scope, "dropped_attributes_count"), 0)
-    urls = ss.field("schema_url")
-    ids = [
-        _stable_id(*parts)
-        for parts in zip(names.to_pylist(), versions.to_pylist(), attributes.to_pylist(),
-                         dropped.to_pylist(), urls.to_pylist())
-    ]
-    id_array = pa.array(ids, pa.int64())
-    new = _first_unseen(ids, known)
-    tables = {
-        "scopes": pa.table(
-            {
-                "scope_id": id_array.take(new),
-                "name": names.take(new),
-                "version": versions.take(new),
-                "schema_url": urls.take(new),
-                "dropped_attributes_count": dropped.take(new),
-            }
-        ),
-        "scope_attributes": flatten_attributes(attributes.take(new), {"scope_id": id_array.take(new)}),
-    }
-    return _Dedup(id_array, tables, {ids[i] for i in new})
 
 
 def _first_unseen(ids: list[int], known: set[int]) -> pa.Array:
@@ -306,10 +327,3 @@ def _first_unseen(ids: list[int], known: set[int]) -> pa.Array:
             seen.add(value)
             picked.append(i)
     return pa.array(picked, pa.int64())
-
-
-def _service_name(attributes: list[dict]) -> str | None:
-    for kv in attributes:
-        if kv["key"] == "service.name" and kv["value"] is not None:
-            return kv["value"]["string_value"]
-    return None

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from ..metrics import IngestMetrics
-from .flatten import FlatBatch, flatten_requests
+from .flatten import FlatBatch, RequestKeys, flatten_requests, request_keys
 from .schema import open_database
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ class WriteResult:
 class _Pending:
     payload: bytes
     spans: int
+    keys: RequestKeys
     future: Future[WriteResult]
 
 
@@ -75,6 +77,8 @@ class SpanWriter:
         metrics: IngestMetrics,
         batch_max_spans: int = 20_000,
         queue_max_spans: int = 200_000,
+        checkpoint_threshold_mb: int = 256,
+        checkpoint_interval_seconds: float = 300.0,
     ) -> None:
         self.path = path
         self._metrics = metrics
@@ -86,6 +90,12 @@ class SpanWriter:
         self._closing = False
         self._listeners: list[CommitListener] = []
         self.con = open_database(path)
+        # DuckDB checkpoints inside COMMIT whenever the WAL passes checkpoint_threshold (16 MiB by
+        # default), stalling that commit for up to half a second. A large threshold plus checkpoints
+        # taken by this thread when the queue is idle keeps those stalls off the acknowledgement path.
+        self.con.execute(f"SET checkpoint_threshold = '{int(checkpoint_threshold_mb)}MB'")
+        self._checkpoint_interval = checkpoint_interval_seconds
+        self._last_checkpoint = time.monotonic()
         self._next_seq = self.con.execute("SELECT coalesce(max(seq), 0) + 1 FROM spans").fetchone()[0]
         self._resources = {r for (r,) in self.con.execute("SELECT resource_id FROM resources").fetchall()}
         self._scopes = {s for (s,) in self.con.execute("SELECT scope_id FROM scopes").fetchall()}
@@ -101,8 +111,8 @@ class SpanWriter:
     def queued_spans(self) -> int:
         return self._queued_spans
 
-    def submit(self, payload: bytes, spans: int) -> Future[WriteResult]:
-        """Queue one encoded ExportTraceServiceRequest that was already checked to parse."""
+    def submit(self, payload: bytes, spans: int, keys: RequestKeys) -> Future[WriteResult]:
+        """Queue one encoded ExportTraceServiceRequest that was already parsed (see ``request_keys``)."""
         future: Future[WriteResult] = Future()
         with self._cond:
             if self._closing:
@@ -111,7 +121,7 @@ class SpanWriter:
             # otherwise it could never be accepted.
             if self._queued_spans and self._queued_spans + spans > self._queue_max:
                 raise QueueFull(f"{self._queued_spans} spans are waiting to be committed")
-            self._queue.append(_Pending(payload, spans, future))
+            self._queue.append(_Pending(payload, spans, keys, future))
             self._queued_spans += spans
             self._cond.notify()
         return future
@@ -122,6 +132,11 @@ class SpanWriter:
             self._closing = True
             self._cond.notify()
         self._thread.join(timeout)
+
+    def submit_request(self, request: ExportTraceServiceRequest) -> Future[WriteResult]:
+        """Queue a request object (files, tests, CI runs); receivers use ``submit`` with the bytes."""
+        spans = sum(len(ss.spans) for rs in request.resource_spans for ss in rs.scope_spans)
+        return self.submit(request.SerializeToString(), spans, request_keys(request))
 
     def close(self, timeout: float | None = None) -> None:
         """``stop``, then checkpoint and close the file."""
@@ -135,6 +150,17 @@ class SpanWriter:
             if batch is None:
                 return
             self._write(batch)
+            if not self._queue and time.monotonic() - self._last_checkpoint > self._checkpoint_interval:
+                self._checkpoint()
+
+    def _checkpoint(self) -> None:
+        started = time.perf_counter()
+        try:
+            self.con.execute("CHECKPOINT")
+        except duckdb.Error:
+            log.exception("checkpoint failed; DuckDB retries at the next one")
+        self._last_checkpoint = time.monotonic()
+        self._metrics.checkpoint_seconds.observe(time.perf_counter() - started)
 
     def _take_batch(self) -> list[_Pending] | None:
         with self._cond:
@@ -152,7 +178,7 @@ class SpanWriter:
 
     def _write(self, batch: list[_Pending]) -> None:
         try:
-            flat = self._commit([p.payload for p in batch])
+            flat = self._commit([p.payload for p in batch], [p.keys for p in batch])
         except Exception:
             if len(batch) == 1:
                 log.exception("could not store a request of %d spans", batch[0].spans)
@@ -171,9 +197,9 @@ class SpanWriter:
             except Exception:
                 log.exception("commit listener %r failed", listener)
 
-    def _commit(self, payloads: list[bytes]) -> FlatBatch:
+    def _commit(self, payloads: list[bytes], keys: list[RequestKeys]) -> FlatBatch:
         started = time.perf_counter()
-        flat = flatten_requests(payloads, self._next_seq, self._resources, self._scopes)
+        flat = flatten_requests(payloads, keys, self._next_seq, self._resources, self._scopes)
         con = self.con
         con.execute("BEGIN TRANSACTION")
         try:
