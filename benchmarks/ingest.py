@@ -632,6 +632,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
                    help="override a daemon config key, e.g. --set storage.batch_max_spans=50000")
     p.add_argument("--json", type=Path, help="also write the results as JSON to this file")
+    p.add_argument("--analyzers", choices=["both", "on", "off"], default="both",
+                   help="run with the analyzers off, on, or both one after the other (and compare)")
+    p.add_argument("--registry", type=Path, default=_default_registry(),
+                   help="semantic-convention registry for the quality analyzer (default: "
+                        "$WEAVERGEN_SEMCONV_REGISTRY or ../shared/semconv/model when present)")
     p.add_argument("--quick", action="store_true",
                    help="smoke-test mode: a few seconds, small defaults for everything not given explicitly")
     args = p.parse_args(argv)
@@ -651,6 +656,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def _default_registry() -> Path | None:
+    path = Path(os.environ.get("WEAVERGEN_SEMCONV_REGISTRY", Path(__file__).resolve().parents[2] / "shared"
+                               / "semconv" / "model"))
+    return path if path.is_dir() else None
+
+
 def _overrides(items: list[str]) -> dict:
     out: dict = {}
     for item in items:
@@ -666,7 +677,7 @@ def _percentile(values: list[float], q: float) -> float | None:
     return float(np.percentile(np.array(values), q)) if values else None
 
 
-def run(args: argparse.Namespace) -> dict:
+def run(args: argparse.Namespace, analyzers: bool) -> dict:
     started_at = time.time()
     load_at_start = os.getloadavg()[0]
     print(f"building {args.templates} request template(s) of {args.spans_per_request} spans, "
@@ -689,7 +700,11 @@ def run(args: argparse.Namespace) -> dict:
 
     ctx = mp.get_context("spawn")
     tmp = Path(tempfile.mkdtemp(prefix="weavergen-bench-"))
-    daemon = Daemon(tmp, _overrides(args.set))
+    overrides = _overrides(args.set)
+    overrides.setdefault("analyzers", {})["enabled"] = analyzers
+    if analyzers and args.registry:
+        overrides.setdefault("registry", {})["path"] = str(args.registry)
+    daemon = Daemon(tmp, overrides)
     procs: list = []
     go_queues: list = []
     try:
@@ -766,6 +781,7 @@ def run(args: argparse.Namespace) -> dict:
     others = machine_busy - (daemon_cpu or 0.0) - clients_cpu
     result = {
         "settings": {
+            "analyzers": analyzers,
             "duration_s": args.duration, "warmup_s": args.warmup, "clients": args.clients,
             "inflight_per_client": args.inflight, "spans_per_request": args.spans_per_request,
             "attributes_per_span": args.attributes, "templates": args.templates, "quick": args.quick,
@@ -875,18 +891,42 @@ def main(argv: list[str] | None = None) -> int:
     # Also when started in the background, where SIGINT arrives ignored: cleanup must always run.
     signal.signal(signal.SIGTERM, interrupt)
     signal.signal(signal.SIGINT, interrupt)
+    phases = {"both": [False, True], "off": [False], "on": [True]}[args.analyzers]
+    results = {}
     try:
-        result = run(args)
+        for analyzers in phases:
+            print(f"\n=== analyzers {'on' if analyzers else 'off'} ===", flush=True)
+            results["analyzers_on" if analyzers else "analyzers_off"] = run(args, analyzers)
     except KeyboardInterrupt:
         print("interrupted; daemon stopped and temporary files removed", file=sys.stderr)
         return 130
-    print(render(result))
+    for name, result in results.items():
+        print(f"\n[{name.replace('_', ' ')}]" + render(result))
+    summary = compare(results)
+    if summary:
+        print("\n" + "\n".join(f"{k:<40}  {v}" for k, v in summary["lines"]))
+        results["comparison"] = summary["numbers"]
     if args.json:
-        args.json.write_text(json.dumps(result, indent=2) + "\n")
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
         print(f"\nJSON written to {args.json}")
-    if result["errors"] or not result["stored_equals_acknowledged"]:
-        return 1
-    return 0
+    failed = [r for r in results.values() if "errors" in r and (r["errors"] or not r["stored_equals_acknowledged"])]
+    return 1 if failed else 0
+
+
+def compare(results: dict) -> dict | None:
+    """Analyzer cost: both rates and their ratio, measured in the same run."""
+    if not {"analyzers_on", "analyzers_off"} <= set(results):
+        return None
+    on, off = results["analyzers_on"]["accepted_spans_per_s"], results["analyzers_off"]["accepted_spans_per_s"]
+    ratio = on / off if off else None
+    numbers = {"spans_per_s_analyzers_off": off, "spans_per_s_analyzers_on": on, "on_to_off_ratio": ratio,
+               "analyzer_cost": None if ratio is None else 1 - ratio}
+    lines = [
+        ("ingest, analyzers off", f"{off:,.0f} spans/s"),
+        ("ingest, analyzers on", f"{on:,.0f} spans/s"),
+        ("on / off", "n/a" if ratio is None else f"{ratio:.2f} (analyzers cost {1 - ratio:.0%}; budget 25%)"),
+    ]
+    return {"numbers": numbers, "lines": lines}
 
 
 if __name__ == "__main__":

@@ -14,11 +14,18 @@ def test_ingest_benchmark_quick(tmp_path):
     out = tmp_path / "ingest.json"
     proc = subprocess.run(
         [sys.executable, str(REPO / "benchmarks" / "ingest.py"), "--quick", "--json", str(out)],
-        cwd=tmp_path, capture_output=True, text=True, timeout=240,
+        cwd=tmp_path, capture_output=True, text=True, timeout=400,
     )
     assert proc.returncode == 0, f"benchmark failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
-    result = json.loads(out.read_text())
+    results = json.loads(out.read_text())
+    # Analyzers off and on, measured in the same run, and their ratio.
+    assert results["comparison"]["on_to_off_ratio"] > 0
+    assert results["analyzers_on"]["settings"]["analyzers"] and not results["analyzers_off"]["settings"]["analyzers"]
+    for result in (results["analyzers_off"], results["analyzers_on"]):
+        check_phase(result)
 
+
+def check_phase(result: dict) -> None:
     assert result["accepted_spans_per_s"] > 0
     assert result["acknowledged_spans"] > 0
     # Every acknowledged span is in the store, and nothing else is.

@@ -60,7 +60,7 @@ def batches(tmp_path, scenario: Scenario) -> list[SpanBatch]:
     capture = Capture()
     engine = AnalysisEngine(writer.con.cursor, [capture], grace_seconds=5, idle_close_seconds=3600)
     for req in scenario.requests():
-        writer.submit(req.SerializeToString(), sum(len(s.spans) for r in req.resource_spans for s in r.scope_spans)).result()
+        writer.submit_request(req).result()
     engine.flush()
     engine.stop()
     writer.close()

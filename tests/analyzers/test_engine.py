@@ -31,8 +31,7 @@ def engine_for(writer, **kwargs) -> AnalysisEngine:
 
 
 def submit(writer, request) -> None:
-    spans = sum(len(ss.spans) for rs in request.resource_spans for ss in rs.scope_spans)
-    writer.submit(request.SerializeToString(), spans).result()
+    writer.submit_request(request).result()
 
 
 def signal_rows(writer) -> list[tuple]:

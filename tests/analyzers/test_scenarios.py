@@ -37,8 +37,7 @@ class Pipeline:
 
     def run(self, scenario: Scenario) -> None:
         for request in scenario.requests():
-            spans = sum(len(ss.spans) for rs in request.resource_spans for ss in rs.scope_spans)
-            self.writer.submit(request.SerializeToString(), spans).result()
+            self.writer.submit_request(request).result()
             self.engine.process_available()
         self.engine.flush()
 
