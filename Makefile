@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test install install-test node-deps bench lint clean
+.PHONY: run test install install-test node-deps debian-deps bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,11 +20,17 @@ node-deps:
 	@command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq nodejs npm)
 	cd tests/node && npm install --no-audit --no-fund --silent
 
+# Real Prometheus tools for the rule tests: promtool (Debian package prometheus) and Alertmanager.
+debian-deps:
+	@if ! command -v promtool >/dev/null || [ ! -x /usr/bin/prometheus-alertmanager ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    prometheus prometheus-alertmanager; fi
+
 run: install
 	$(BIN)/weavergen serve --config config.yaml
 
 # pytest exits 5 when it collected no tests: that is a failure, not a pass.
-test: install-test node-deps
+test: install-test node-deps debian-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$status
 

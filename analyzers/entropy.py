@@ -6,9 +6,13 @@ Per service and window:
   explosion (ids in names) shows as many more names with near-uniform use.
 - ``attribute_key_set_entropy``: the same over the set of attribute keys each span carries; a deploy
   that renames or drops attributes changes it.
-- per attribute key: ``attribute_distinct_values`` (HyperLogLog, river.sketch.NUnique) and
-  ``cardinality_growth``, this window's distinct count over the mean of earlier windows (river.stats);
-  an explosion on one key makes that key's growth jump, and the signal names the key.
+- per attribute key: ``attribute_distinct_values`` (a HyperLogLog sketch updated a batch at a time,
+  see sketches.py for why not river.sketch.NUnique) and ``cardinality_growth``, this window's distinct
+  count over the mean of earlier windows (river.stats.Mean); an explosion on one key makes that key's
+  growth jump, and the signal names the key.
+
+Key sets are compared by an order-independent hash of each span's keys (sum of the keys' hashes), so
+no per-span strings are built.
 """
 
 from __future__ import annotations
@@ -17,10 +21,11 @@ import math
 from collections import Counter, defaultdict
 
 import polars as pl
-from river import sketch, stats
+from river import stats
 
 from .base import Analyzer, Signal, SpanBatch, Window, WindowResult
 from .labels import LabelLimiter
+from .sketches import HyperLogLog
 
 _VALUE_TEXT = pl.coalesce(
     pl.col("string_value"),
@@ -45,15 +50,15 @@ class _WindowState:
     def __init__(self) -> None:
         self.names: dict[str, Counter] = defaultdict(Counter)
         self.key_sets: dict[str, Counter] = defaultdict(Counter)
-        self.distinct: dict[tuple[str, str], sketch.NUnique] = {}
+        self.distinct: dict[tuple[str, str], HyperLogLog] = {}
 
 
 class EntropyAnalyzer(Analyzer):
     name = "entropy"
 
-    def __init__(self, max_keys_per_service: int = 64, sketch_error: float = 0.05) -> None:
+    def __init__(self, max_keys_per_service: int = 64, sketch_precision: int = 12) -> None:
         self.max_keys_per_service = max_keys_per_service
-        self.sketch_error = sketch_error
+        self.sketch_precision = sketch_precision
         self._keys = LabelLimiter(max_keys_per_service)
         self._windows: dict[Window, _WindowState] = {}
         self._history: dict[tuple[str, str], stats.Mean] = {}
@@ -63,26 +68,29 @@ class EntropyAnalyzer(Analyzer):
         spans = batch.spans.select("seq", "service", "name")
         for service, name, n in spans.group_by("service", "name").len().iter_rows():
             state.names[service][name] += n
-        attributes = batch.attributes.join(spans.select("seq", "service"), left_on="span_seq", right_on="seq")
+        attributes = batch.attributes.select("span_seq", "key", _VALUE_TEXT.alias("value")).join(
+            spans.select("seq", "service"), left_on="span_seq", right_on="seq")
         key_sets = (
             spans.select("seq", "service")
-            .join(attributes.group_by("span_seq").agg(pl.col("key").sort().str.join("\x1f").alias("keys")),
+            .join(attributes.group_by("span_seq").agg(pl.col("key").hash(seed=11).sum().alias("keys")),
                   left_on="seq", right_on="span_seq", how="left")
-            .with_columns(pl.col("keys").fill_null(""))
+            .with_columns(pl.col("keys").fill_null(0))
         )
         for service, keys, n in key_sets.group_by("service", "keys").len().iter_rows():
             state.key_sets[service][keys] += n
         self._count_values(state, attributes)
 
     def _count_values(self, state: _WindowState, attributes: pl.DataFrame) -> None:
-        values = attributes.select("service", "key", _VALUE_TEXT.alias("value")).unique()
-        bounded = values.with_columns(self._keys.bound(values["key"], values["service"]).alias("bounded"))
-        for service, key, value in bounded.filter(pl.col("bounded") == pl.col("key")).select(
-                "service", "key", "value").iter_rows():
+        keys = attributes.select("service", "key").unique()
+        admitted = keys.with_columns(self._keys.bound(keys["key"], keys["service"]).alias("bounded")).filter(
+            pl.col("bounded") == pl.col("key")).select("service", "key")
+        hashed = attributes.join(admitted, on=["service", "key"]).select(
+            "service", "key", pl.col("value").hash(seed=0x5EED).alias("h"))
+        for (service, key), group in hashed.partition_by("service", "key", as_dict=True).items():
             counter = state.distinct.get((service, key))
             if counter is None:
-                counter = state.distinct[(service, key)] = sketch.NUnique(error_rate=self.sketch_error, seed=7)
-            counter.update(value)
+                counter = state.distinct[(service, key)] = HyperLogLog(self.sketch_precision)
+            counter.update_hashes(group["h"].to_numpy())
 
     def result(self, window: Window) -> WindowResult:
         state = self._windows.pop(window, None) or _WindowState()
@@ -95,7 +103,7 @@ class EntropyAnalyzer(Analyzer):
                 Signal("attribute_key_set_entropy", service, normalized_entropy(state.key_sets[service])),
             ]
         for (service, key), counter in sorted(state.distinct.items()):
-            distinct = float(counter.get())
+            distinct = float(round(counter.get()))
             history = self._history.setdefault((service, key), stats.Mean())
             growth = distinct / history.get() if history.n else 1.0
             history.update(distinct)

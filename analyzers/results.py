@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from .base import Finding, Signal, Window
 
@@ -69,17 +70,33 @@ def window_timestamp(window: Window) -> dt.datetime:
 def write_window(con: duckdb.DuckDBPyConnection, window: Window, signals: Iterable[Signal],
                  findings: Iterable[Finding], drift_events: Iterable[Any]) -> None:
     ts, width = window_timestamp(window), window.seconds
-    rows = [(ts, width, s.signal, s.service, s.operation, s.key, float(s.value)) for s in signals]
-    if rows:
-        con.executemany("INSERT INTO signals VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-    rows = [(ts, width, f.id, f.level.value, f.service, f.span_name, f.attribute, f.message, f.suggestion,
-             f.count, f.example_trace_id, f.example_span_id) for f in findings]
-    if rows:
-        con.executemany("INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-    rows = [(ts, width, e.signal, e.service, e.operation, e.key, e.detector, e.direction, e.before, e.after,
-             e.size) for e in drift_events]
-    if rows:
-        con.executemany("INSERT INTO drift_events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    _insert(con, "signals", [
+        {"signal": s.signal, "service": s.service, "operation": s.operation, "key": s.key, "value": float(s.value)}
+        for s in signals], ts, width)
+    _insert(con, "findings", [
+        {"finding_id": f.id, "level": f.level.value, "service": f.service, "span_name": f.span_name,
+         "attribute": f.attribute, "message": f.message, "suggestion": f.suggestion, "count": f.count,
+         "example_trace_id": f.example_trace_id, "example_span_id": f.example_span_id}
+        for f in findings], ts, width)
+    _insert(con, "drift_events", [
+        {"signal": e.signal, "service": e.service, "operation": e.operation, "key": e.key, "detector": e.detector,
+         "direction": e.direction, "before": float(e.before), "after": float(e.after), "size": float(e.size)}
+        for e in drift_events], ts, width)
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict], ts: dt.datetime, width: int) -> None:
+    """Thousands of rows per window (a signal per attribute key and operation): one Arrow insert,
+    not row-by-row executemany."""
+    if not rows:
+        return
+    data = pa.Table.from_pylist(rows).append_column(
+        "window_start", pa.array([ts] * len(rows), pa.timestamp("us"))
+    ).append_column("window_seconds", pa.array([width] * len(rows), pa.int32()))
+    con.register("_rows", data)
+    try:
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _rows")
+    finally:
+        con.unregister("_rows")
 
 
 def save_state(con: duckdb.DuckDBPyConnection, name: str, last_seq: int, state: object) -> None:

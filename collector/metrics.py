@@ -71,8 +71,9 @@ class IngestMetrics:
         self.commit_seconds.observe(seconds)
         self.batch_spans.observe(spans)
 
-    def watch_queue(self, read: Callable[[], int]) -> None:
+    def watch_queue(self, read: Callable[[], int], capacity: int) -> None:
         self._gauges.add("weavergen_queue_spans", "Spans accepted into memory, not yet committed.", read)
+        self._gauges.add("weavergen_queue_max_spans", "Queue capacity (storage.queue_max_spans).", lambda: capacity)
 
     def watch_database(self, path: Path) -> None:
         def size() -> float:

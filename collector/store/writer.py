@@ -100,7 +100,7 @@ class SpanWriter:
         self._resources = {r for (r,) in self.con.execute("SELECT resource_id FROM resources").fetchall()}
         self._scopes = {s for (s,) in self.con.execute("SELECT scope_id FROM scopes").fetchall()}
         self._thread = threading.Thread(target=self._run, name="span-writer", daemon=True)
-        metrics.watch_queue(lambda: self._queued_spans)
+        metrics.watch_queue(lambda: self._queued_spans, queue_max_spans)
         self._thread.start()
 
     def add_listener(self, listener: CommitListener) -> None:
