@@ -141,52 +141,27 @@ def _spans_table(sp, seq, resource_ids, scope_ids, sp_rs, sp_ss, service_names) 
 
 
 def _events_tables(sp: pa.StructArray, seq: pa.Array) -> dict[str, pa.Table]:
-    events_list = sp.field("events")
-    events = pc.list_flatten(events_list)
-    if not len(events):
-        return {}  # most spans have none; skip building empty tables
-    parent = pc.list_parent_indices(events_list)
-    span_seq = pc.take(seq, parent)
-    index = _positions(events_list, parent)
-    return {
-        "span_events": pa.table(
-            {
-                "span_seq": span_seq,
-                "event_index": index,
-                "time_unix_nano": events.field("time_unix_nano"),
-                "name": events.field("name"),
-                "dropped_attributes_count": events.field("dropped_attributes_count"),
-            }
-        ),
-        "event_attributes": flatten_attributes(
-            events.field("attributes"), {"span_seq": span_seq, "event_index": index}
-        ),
-    }
+    return _nested_tables(sp, seq, "events", "span_events", "event_attributes", "event_index",
+                          ("time_unix_nano", "name", "dropped_attributes_count"))
 
 
 def _links_tables(sp: pa.StructArray, seq: pa.Array) -> dict[str, pa.Table]:
-    links_list = sp.field("links")
-    links = pc.list_flatten(links_list)
-    if not len(links):
-        return {}
-    parent = pc.list_parent_indices(links_list)
-    span_seq = pc.take(seq, parent)
-    index = _positions(links_list, parent)
+    return _nested_tables(sp, seq, "links", "span_links", "link_attributes", "link_index",
+                          ("trace_id", "span_id", "trace_state", "flags", "dropped_attributes_count"))
+
+
+def _nested_tables(sp: pa.StructArray, seq: pa.Array, field: str, table: str, attributes_table: str,
+                   index_column: str, columns: tuple[str, ...]) -> dict[str, pa.Table]:
+    """A span's events or links → their rows and their attributes' rows, keyed by (span_seq, index)."""
+    items_list = sp.field(field)
+    items = pc.list_flatten(items_list)
+    if not len(items):
+        return {}  # most spans have none; skip building empty tables
+    parent = pc.list_parent_indices(items_list)
+    owner = {"span_seq": pc.take(seq, parent), index_column: _positions(items_list, parent)}
     return {
-        "span_links": pa.table(
-            {
-                "span_seq": span_seq,
-                "link_index": index,
-                "trace_id": links.field("trace_id"),
-                "span_id": links.field("span_id"),
-                "trace_state": links.field("trace_state"),
-                "flags": links.field("flags"),
-                "dropped_attributes_count": links.field("dropped_attributes_count"),
-            }
-        ),
-        "link_attributes": flatten_attributes(
-            links.field("attributes"), {"span_seq": span_seq, "link_index": index}
-        ),
+        table: pa.table({**owner, **{name: items.field(name) for name in columns}}),
+        attributes_table: flatten_attributes(items.field("attributes"), owner),
     }
 
 
