@@ -36,3 +36,8 @@ def test_wheel_installs_nothing_outside_the_weavergen_namespace(tmp_path):
     for layer in LAYERS:
         assert f"weavergen/{layer}/__init__.py" in names
     assert "weavergen/collector/store/writer.py" in names
+    # Data read at run time travels with the code.
+    assert "weavergen/rules/default/weavergen.yaml" in names
+    assert "weavergen/rules/prometheus/weavergen.rules.yml" in names
+    assert any(n.startswith("weavergen/generators/templates/registry/python/") for n in names)
+    assert "weavergen/generators/templates/registry/markdown/weaver.yaml" in names
