@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from weavergen.collector.cli import ConfigOption, OutputFormat, print_result, run_sql
+from weavergen.collector.cli_support import ConfigOption, OutputFormat, print_result, run_sql
 
 AdminOption = Annotated[Optional[str], typer.Option("--admin", help="admin.endpoint")]
 DataDirOption = Annotated[Optional[Path], typer.Option(help="storage.data_dir")]

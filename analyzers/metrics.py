@@ -10,6 +10,7 @@ from collections.abc import Callable
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from .drift import FLOORS
 from .engine import AnalysisEngine
 
 # signal name → (metric name, help, label names taken from the Signal)
@@ -55,7 +56,9 @@ class AnalyzerCollector(Collector):
         yield latency
         yield window
         drift = CounterMetricFamily("weavergen_drift_events", "Drift events detected, by signal.", labels=["signal"])
-        for signal, count in sorted((engine.state.drift_events if engine else {}).items()):
+        # Every known signal starts at 0, so Prometheus' increase() sees a series' first drift too.
+        counts = {**dict.fromkeys(FLOORS, 0), **(engine.state.drift_events if engine else {})}
+        for signal, count in sorted(counts.items()):
             drift.add_metric([signal], count)
         yield drift
         errors = CounterMetricFamily("weavergen_analysis_errors", "Analysis passes that failed (see the log).")

@@ -25,7 +25,9 @@ def build_app(
     cursor: Callable[[], duckdb.DuckDBPyConnection],
     config: AdminConfig,
     ready: Callable[[], bool],
+    hooks: dict[str, Callable] | None = None,
 ) -> web.Application:
+    """``hooks``: extra POST endpoints of later stages (e.g. /hooks/alertmanager → healers)."""
     async def metrics(request: web.Request) -> web.Response:
         body = await asyncio.to_thread(generate_latest, registry)
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
@@ -57,6 +59,8 @@ def build_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_post(QUERY_PATH, query)
+    for path, handler in (hooks or {}).items():
+        app.router.add_post(path, handler)
     return app
 
 

@@ -3,61 +3,30 @@
 from __future__ import annotations
 
 import asyncio
-import csv
-import json
 import logging
 import sys
-from enum import Enum
 from pathlib import Path
-from typing import Annotated, NoReturn, Optional
+from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
-from rich.table import Table
 from rich.tree import Tree
 
-from .config import Config, ConfigError, load_config
-from .store.query import QueryError, QueryResult, to_jsonable
+from .cli_support import ConfigOption, OutputFormat, console, fail, load_cli_config, print_result, run_sql
 
 app = typer.Typer(help="WeaverGen: an OTLP receiver into DuckDB that analyzes and reacts to telemetry.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
-# soft_wrap: long span names and file paths stay on one line, so output can be grepped.
-console = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-
-ConfigOption = Annotated[
-    Optional[Path],
-    typer.Option("--config", "-c", help="YAML config file (default: ./config.yaml when it exists)."),
-]
-
-
-class OutputFormat(str, Enum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-
-
 def _mount_subcommands() -> None:
+    """Each later stage adds its own commands; the CLI mirrors the pipeline."""
     from weavergen.analyzers import cli as analyzers_cli
     from weavergen.analyzers.semconv.cli import app as registry_app
+    from weavergen.collector.ci import cli as ci_cli
+    from weavergen.generators import cli as generators_cli
+    from weavergen.healers import cli as healers_cli
+    from weavergen.rules import cli as rules_cli
 
     app.add_typer(registry_app, name="registry", help="Check and describe a semantic-convention registry.")
-    analyzers_cli.register(app)
-
-
-def fail(message: str, code: int) -> NoReturn:
-    """One plain line on stderr (no markup: messages quote user input) and the exit code."""
-    typer.echo(message, err=True)
-    raise typer.Exit(code)
-
-
-def _config(path: Path | None, **overrides) -> Config:
-    if path is None and Path("config.yaml").exists():
-        path = Path("config.yaml")
-    try:
-        return load_config(path, overrides=overrides)
-    except ConfigError as exc:
-        fail(f"config error: {exc}", 2)
+    for stage in (analyzers_cli, rules_cli, healers_cli, generators_cli, ci_cli):
+        stage.register(app)
 
 
 @app.command()
@@ -72,11 +41,12 @@ def serve(
 ) -> None:
     """Run the daemon until SIGTERM or Ctrl-C."""
     from weavergen.analyzers.semconv import RegistryError
+    from weavergen.rules.problems import RulesError
 
     from .server import Daemon
     from .store.schema import StoreLockedError
 
-    cfg = _config(
+    cfg = load_cli_config(
         config,
         **{
             "storage.data_dir": data_dir,
@@ -92,6 +62,8 @@ def serve(
         asyncio.run(Daemon(cfg).run())
     except RegistryError as exc:
         fail(f"registry error: {exc}", 2)
+    except RulesError as exc:
+        fail(f"rules error: {exc}", 2)
     except (OSError, StoreLockedError) as exc:
         fail(f"cannot start: {exc}", 1)
 
@@ -129,34 +101,6 @@ def trace(
     console.print(build_tree(trace_id, result, Tree))
 
 
-def run_sql(sql, config, admin_endpoint, data_dir, max_rows) -> QueryResult:
-    from .query_client import query as run
-
-    cfg = _config(config, **{"admin.endpoint": admin_endpoint, "storage.data_dir": data_dir})
-    try:
-        return run(sql, cfg.admin.endpoint, cfg.storage.database_path, cfg.admin.query_timeout_seconds, max_rows)
-    except QueryError as exc:
-        fail(f"query error: {exc}", 1)
-
-
-def print_result(result: QueryResult, output: OutputFormat) -> None:
-    rows = [[to_jsonable(v) for v in row] for row in result.rows]
-    if output is OutputFormat.json:
-        print(json.dumps([dict(zip(result.columns, row)) for row in rows], indent=2))
-    elif output is OutputFormat.csv:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(result.columns)
-        writer.writerows(rows)
-    else:
-        table = Table(*result.columns)
-        for row in rows:
-            table.add_row(*("NULL" if v is None else str(v) for v in row))
-        console.print(table)
-    if result.truncated:
-        err.print(f"(stopped after {len(rows)} rows; raise --max-rows to see more)")
-
-
-# At the end of the module: the later stages' commands import the helpers defined above.
 _mount_subcommands()
 
 

@@ -15,6 +15,9 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from weavergen.healers.settings import HealersConfig
+from weavergen.rules.settings import RulesConfig
+
 ENV_PREFIX = "WEAVERGEN_"
 
 
@@ -98,18 +101,14 @@ class RegistryConfig(_Section):
     path: Path | None = None
 
 
-class PlaceholderSection(_Section):
-    """A section a later part of the pipeline fills; empty until its keys exist."""
-
-
 class Config(_Section):
     collector: CollectorConfig = CollectorConfig()
     storage: StorageConfig = StorageConfig()
     admin: AdminConfig = AdminConfig()
     analyzers: AnalyzersConfig = AnalyzersConfig()
     registry: RegistryConfig = RegistryConfig()
-    rules: PlaceholderSection = PlaceholderSection()
-    healers: PlaceholderSection = PlaceholderSection()
+    rules: RulesConfig = RulesConfig()
+    healers: HealersConfig = HealersConfig()
 
 
 def load_config(

@@ -7,6 +7,7 @@ accepted, then close the admin endpoint, so no acknowledged span is lost.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import signal
 
@@ -22,6 +23,10 @@ from .store.writer import SpanWriter
 log = logging.getLogger("weavergen")
 
 
+def window_end(window) -> dt.datetime:
+    return dt.datetime.fromtimestamp(window.end_ns / 1e9, dt.UTC).replace(tzinfo=None)
+
+
 def _split(endpoint: str) -> tuple[str, int]:
     host, _, port = endpoint.rpartition(":")
     return host.strip("[]"), int(port)
@@ -34,6 +39,8 @@ class Daemon:
         self.metrics = IngestMetrics(self.registry)
         self.writer: SpanWriter | None = None
         self.engine = None
+        self.rules = None
+        self.runner = None
         self._grpc = None
         self._runners: list[web.AppRunner] = []
         self._ready = False
@@ -45,6 +52,7 @@ class Daemon:
             cfg.storage.checkpoint_threshold_mb, cfg.storage.checkpoint_interval_seconds,
         )
         self.metrics.watch_database(cfg.storage.database_path)
+        self._start_reactions()
         if cfg.analyzers.enabled:
             self._start_analysis()
         ingest = Ingest(self.writer, self.metrics, cfg.collector.retry_after_seconds)
@@ -54,7 +62,8 @@ class Daemon:
         await self._serve(otlp_http.build_app(ingest, cfg.collector.max_request_bytes),
                           cfg.collector.http_endpoint, auto_decompress=False)
         writer = self.writer
-        await self._serve(admin.build_app(self.registry, writer.con.cursor, cfg.admin, lambda: self._ready),
+        hooks = {"/hooks/alertmanager": self._alertmanager_hook()}
+        await self._serve(admin.build_app(self.registry, writer.con.cursor, cfg.admin, lambda: self._ready, hooks),
                           cfg.admin.endpoint)
         self._ready = True
         log.info(
@@ -76,7 +85,51 @@ class Daemon:
         )
         self.writer.add_listener(lambda _batch: self.engine.notify())
         self.registry.register(AnalyzerCollector(lambda: self.engine))
+        # Rules evaluate in telemetry time: at the end of every window the analyzers close.
+        self.engine.listeners.append(lambda closed: self.rules.evaluate(window_end(closed.window)))
         self.engine.start()
+
+    def _start_reactions(self) -> None:
+        """Healers (actions) and rules (which trigger them); rules are loaded and checked here."""
+        from weavergen.analyzers import results
+        from weavergen.healers.runner import ActionRunner
+        from weavergen.rules.manager import RuleManager
+        from weavergen.rules.metrics import RulesCollector
+        from weavergen.rules.settings import DEFAULT_RULES_DIR
+
+        cfg = self.config
+        with self.writer.con.cursor() as con:
+            results.create_tables(con)  # signal and drift conditions read these tables
+        self.runner = ActionRunner.from_config(cfg.healers, self.writer.con.cursor)
+        paths = cfg.rules.paths or [DEFAULT_RULES_DIR]  # empty: the rules shipped with WeaverGen
+        self.rules = RuleManager(self.writer.con.cursor, paths, cfg.rules.sql_timeout_seconds,
+                                 on_transition=self.runner.submit)
+        self.rules.load()
+        if cfg.rules.watch:
+            self.rules.watch()
+        self.registry.register(RulesCollector(lambda: self.rules))
+
+    def _alertmanager_hook(self):
+        from weavergen.healers.alertmanager import RouteError, SeenDeliveries, WebhookError, check_routes, \
+            delivery_key, handle_delivery
+
+        routes = [route.model_dump() for route in self.config.healers.routes]
+        check_routes(routes)
+        seen = SeenDeliveries()
+
+        async def hook(request: web.Request) -> web.Response:
+            body = await request.read()
+            try:
+                delivered = handle_delivery(body, seen, routes)
+            except (WebhookError, RouteError) as exc:
+                return web.json_response({"error": str(exc)}, status=400)  # Alertmanager does not retry 4xx
+            for alert, _actions in delivered:
+                if not self.runner.submit(alert):
+                    seen.forget(delivery_key(alert))  # let Alertmanager's retry be processed
+                    return web.json_response({"error": "healers are shutting down"}, status=503)
+            return web.json_response({"accepted": len(delivered)})
+
+        return hook
 
     async def _serve(self, app: web.Application, endpoint: str, **server_args) -> None:
         runner = web.AppRunner(app, access_log=None, **server_args)
@@ -100,6 +153,10 @@ class Daemon:
             await asyncio.to_thread(self.writer.stop)
         if self.engine is not None:
             await asyncio.to_thread(self.engine.stop)
+        if self.rules is not None:
+            await asyncio.to_thread(self.rules.close)
+        if self.runner is not None:
+            await asyncio.to_thread(self.runner.shutdown)
         if self.writer is not None:
             await asyncio.to_thread(self.writer.close)
         for runner in self._runners[1:]:

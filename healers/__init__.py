@@ -1,1 +1,1 @@
-"""healers"""
+"""Healers: actions that rules and Alertmanager alerts trigger (charters, webhooks, regeneration)."""

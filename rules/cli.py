@@ -13,7 +13,7 @@ from typing import Annotated, Optional
 import duckdb
 import typer
 
-from weavergen.collector.cli import ConfigOption, OutputFormat, print_result, run_sql
+from weavergen.collector.cli_support import ConfigOption, OutputFormat, print_result, run_sql
 
 from .durations import format_duration
 from .loader import check_rules, rule_files

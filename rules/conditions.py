@@ -74,7 +74,9 @@ def evaluate(con: duckdb.DuckDBPyConnection, rule: Rule, window: Window | None, 
             "SELECT service, operation, key, value FROM signals WHERE window_start = ? AND signal = ?",
             [window.start, when.signal],
         ).fetchall()
-        return [Sample(_subject(row[:3]), row[3], {"value": row[3]})
+        # The signal, comparison and threshold travel with the alert: healers cite them as evidence.
+        condition = {"signal": when.signal, "op": when.op or "==", "threshold": when.value}
+        return [Sample(_subject(row[:3]), row[3], {"value": row[3], **condition})
                 for row in rows if matches(when.labels, _series(row[:3])) and compare(row[3], when.value)]
     assert when.drift is not None
     rows = con.execute(
@@ -89,7 +91,8 @@ def evaluate(con: duckdb.DuckDBPyConnection, rule: Rule, window: Window | None, 
             continue
         if when.drift.direction in ("any", direction):
             samples[series] = Sample(_subject(series), after, {
-                "before": before, "after": after, "size": size, "direction": direction, "detector": detector})
+                "signal": when.drift.signal, "before": before, "after": after, "size": size,
+                "direction": direction, "detector": detector})
     return list(samples.values())
 
 

@@ -39,7 +39,8 @@ def test_signal_condition_one_alert_per_matching_series(store, rule_file, make_m
     assert alert.labels == {"alertname": "Errors", "severity": "critical", "service": "checkout",
                             "operation": "GET /cart"}
     assert alert.fingerprint == fingerprint(alert.labels)
-    assert alert.values == {"value": 0.5} and alert.rule == "g/Errors"
+    assert alert.values == {"value": 0.5, "signal": "error_rate", "op": ">", "threshold": 0.1}
+    assert alert.rule == "g/Errors"
 
 
 @pytest.mark.parametrize(("op", "expected"), [("<", [1.0]), ("<=", [1.0, 2.0]), (">", [3.0]), (">=", [2.0, 3.0]),
@@ -97,7 +98,7 @@ def test_drift_condition_direction_and_labels(store, rule_file, make_manager):
     alerts = manager.evaluate(store.end(1))
     up = [a for a in alerts if a.name == "Up"]
     assert [(a.subject, a.value) for a in up] == [({"service": "checkout", "operation": "GET /cart"}, 0.8)]
-    assert up[0].values == {"before": 0.1, "after": 0.8, "size": pytest.approx(0.7), "direction": "up",
+    assert up[0].values == {"signal": "latency_p99_seconds", "before": 0.1, "after": 0.8, "size": pytest.approx(0.7), "direction": "up",
                             "detector": "page_hinkley"}
     assert sorted((a.subject["service"], a.subject["operation"]) for a in alerts if a.name == "Any") == [
         ("checkout", "GET /cart"), ("checkout", "POST /pay"), ("payments", "GET /cart")]
