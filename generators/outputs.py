@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+
+from weavergen.collector.files import write_atomic
 
 
 class ProblemKind(StrEnum):
@@ -38,21 +39,9 @@ def write_outputs(outputs: Mapping[str, str], output_dir: str | os.PathLike[str]
         path = root / relative
         if path.is_file() and path.read_bytes() == data:
             continue
-        _write_atomically(path, data)
+        write_atomic(path, data)
         written.append(relative)
     return written
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def check_outputs(outputs: Mapping[str, str], output_dir: str | os.PathLike[str]) -> list[OutputProblem]:

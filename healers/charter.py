@@ -13,9 +13,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import os
 import re
-import tempfile
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -24,6 +22,7 @@ from typing import Any
 import duckdb
 import yaml
 
+from weavergen.collector.files import write_atomic
 from weavergen.rules.alert import Alert, AlertState
 
 from . import render
@@ -184,21 +183,6 @@ def add_develop_links(path: Path, links: Iterable[str], clock: Callable[[], dt.d
 def _as_item(link: str) -> str:
     link = link.strip()
     return link if link.startswith("- ") else f"- {link}"
-
-
-def write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o644)  # mkstemp's 0600 would hide charters from everyone but the daemon's user
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def list_charters(directory: Path) -> list[dict[str, Any]]:

@@ -16,7 +16,7 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from .files import write_atomic
+from ..files import write_atomic
 from .report import FindingGroup
 
 FORMAT_VERSION = 1

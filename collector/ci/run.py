@@ -18,7 +18,7 @@ from ..otlp_json import encode_export_trace_request
 from .baseline import save_baseline
 from .evaluate import evaluate_run
 from .export import ExportError, send
-from .files import write_atomic
+from ..files import write_atomic
 from .inputs import InputError, read_requests
 from .junit import junit_xml
 from .live import run_under_receiver
