@@ -42,12 +42,13 @@ import yaml
 from weavergen.analyzers.labels import OTHER
 from weavergen.analyzers.quality import NAME_FORMAT
 from weavergen.analyzers.semconv import Registry, RegistryError, load_registry
+from weavergen.collector.files import write_atomic
 from weavergen.generators import GenerationError, ProblemKind, check_outputs, generate, write_outputs
 from weavergen.rules.alert import Alert, AlertState
 
 from . import outcomes
 from .base import ActionResult, Connect, Healer, Outcome
-from .charter import CharterError, add_develop_links, charter_hash, charter_path, charter_subject, write_atomic
+from .charter import CharterError, add_develop_links, charter_hash, charter_path, charter_subject
 from .llm import NarrativeError, Narrator
 
 log = logging.getLogger(__name__)
@@ -56,9 +57,11 @@ FINDINGS = ("missing_attribute", "deprecated", "undefined_enum_variant")
 AUTHOR = ("WeaverGen", "weavergen@localhost")
 MAX_EXAMPLE_CHARS = 80
 MAX_ARRAY_ITEMS = 5
+MAX_ENUM_VALUES = 10
 _STORED = {"string": "string", "int": "int", "double": "double", "bool": "boolean"}
 _ELEMENTS = {"stringValue": "string", "intValue": "int", "doubleValue": "double", "boolValue": "boolean"}
 _RENAMED = re.compile(r"^use (\S+)$")
+BRANCHED = ("created", "updated", "unchanged")  # commit_branch's answers when the branch exists
 # Git runs one at a time in this process: worktrees and refs of one repository are shared state.
 _GIT_LOCK = threading.Lock()
 
@@ -135,12 +138,9 @@ class RegenerateHealer(Healer):
         values = observed_values(con, service, [r["attribute"] for r in unknown + enums], since)
         for row in unknown:
             key = row["attribute"]
-            reason = blocked(registry, key)
-            typed = infer_type(values.get(key, []))
-            if reason is None and typed is None:
-                reason = "its values have no registry type (bytes, maps or empty values)"
-            if reason is not None:
-                proposal.left_out.append(f"{key}: {reason}")
+            typed, reason = infer_type(values.get(key, [])), blocked(registry, key)
+            if typed is None or reason is not None:
+                proposal.left_out.append(f"{key}: {reason or 'its values have no registry type (bytes, maps)'}")
                 continue
             examples = pick_examples(values[key], typed, self.max_examples)
             proposal.attributes.append(NewAttribute(key, typed, examples, row["span_names"]))
@@ -164,23 +164,22 @@ class RegenerateHealer(Healer):
         group_id = overlay_group_id(registry, proposal.service)
         briefs = self._briefs(proposal, overlay)
         write_if_changed(overlay, overlay_text(proposal, group_id, briefs, charter_id, self.registry))
-        sources = [self.registry, overlay] if proposal.attributes else [self.registry]
-        new = generate(sources, self.templates, self.target, self.params)
+        new = generate([self.registry, overlay], self.templates, self.target, self.params)
         sync_folder(new, folder / "generated")
         old = self._current(registry, new)
         diff = folder / "regenerate.diff"
         write_if_changed(diff, unified_diff(old, new))
         artifacts = {"overlay": str(overlay), "diff": str(diff)}
-        notes = [f"{len(proposal.attributes)} new attribute(s), {len(proposal.renames)} rename(s), "
-                 f"{len(proposal.enum_values)} enum note(s); {count_files(old, new)} file(s) differ"]
-        branch = f"weavergen/regenerate-{charter_id}"
+        counts = (f"{len(proposal.attributes)} new attribute(s), {len(proposal.renames)} rename(s), "
+                  f"{len(proposal.enum_values)} enum note(s); {count_files(old, new)} file(s) differ")
+        notes = [counts]
         if self.output_dir is not None:
-            message = commit_message(self.target, proposal, charter_id)
-            state = self._branch(new, branch, folder / "worktree", message)
-            if state in ("created", "updated", "unchanged"):
+            branch = f"weavergen/regenerate-{charter_id}"
+            state = self._branch(self.output_dir, new, branch, folder / "worktree",
+                                 commit_message(self.target, proposal, charter_id))
+            if state in BRANCHED:
                 artifacts["branch"] = branch
-            notes.append(f"branch {branch}: {state}" if state in ("created", "updated", "unchanged")
-                         else f"no branch: {state}")
+            notes.append(f"branch {branch}: {state}" if state in BRANCHED else f"no branch: {state}")
         notes.append(self._link(alert, charter, proposal, artifacts))
         return ActionResult(Outcome.applied, f"overlay {overlay}: " + "; ".join(notes), artifacts)
 
@@ -190,10 +189,10 @@ class RegenerateHealer(Healer):
             return dict(generate(registry, self.templates, self.target, self.params))
         return {path: read_text(self.output_dir / path) for path in new}
 
-    def _branch(self, files: Mapping[str, str], branch: str, worktree: Path, message: str) -> str:
-        assert self.output_dir is not None
+    @staticmethod
+    def _branch(output_dir: Path, files: Mapping[str, str], branch: str, worktree: Path, message: str) -> str:
         try:
-            return commit_branch(self.output_dir, files, branch, worktree, message)
+            return commit_branch(output_dir, files, branch, worktree, message)
         except GitError as exc:
             log.warning("regenerate: branch %s left out: %s", branch, exc)
             return str(exc)
@@ -228,10 +227,11 @@ class RegenerateHealer(Healer):
                 briefs[attribute.key] = kept
                 continue
             try:
-                briefs[attribute.key] = first_sentence(self.narrator.narrate(brief_prompt(attribute,
-                                                                                          proposal.service)))
+                worded = first_sentence(self.narrator.narrate(brief_prompt(attribute, proposal.service)))
             except NarrativeError as exc:
                 log.warning("regenerate: brief of %s left as a placeholder: %s", attribute.key, exc)
+                continue
+            briefs[attribute.key] = worded or briefs[attribute.key]
         return briefs
 
 
@@ -246,13 +246,13 @@ def latest_findings(con: duckdb.DuckDBPyConnection, service: str,
         WITH latest AS (SELECT DISTINCT window_start FROM findings WHERE service = $service
                         ORDER BY window_start DESC LIMIT {int(windows)})
         SELECT finding_id, attribute, sum(count)::BIGINT AS count,
-               list(DISTINCT span_name ORDER BY span_name) FILTER (WHERE span_name <> '{OTHER}') AS span_names,
+               list(DISTINCT span_name ORDER BY span_name) FILTER (WHERE span_name <> $other) AS span_names,
                min(suggestion) AS suggestion, (SELECT min(window_start) FROM latest) AS since
         FROM findings
-        WHERE service = $service AND finding_id IN {FINDINGS} AND attribute <> '{OTHER}'
+        WHERE service = $service AND finding_id IN (SELECT unnest($ids)) AND attribute <> $other
           AND window_start IN (SELECT window_start FROM latest)
         GROUP BY finding_id, attribute ORDER BY finding_id, attribute LIMIT 500"""
-    cursor = con.execute(sql, {"service": service})
+    cursor = con.execute(sql, {"service": service, "ids": list(FINDINGS), "other": OTHER})
     columns = [d[0] for d in cursor.description]
     rows = [dict(zip(columns, row)) for row in cursor.fetchall()]
     for row in rows:
@@ -350,8 +350,8 @@ def undefined_values(registry: Registry, key: str, values: Sequence[tuple[str, A
     if attribute is None or not attribute.type.is_enum:
         return []
     members = {str(m.value) for m in attribute.type.members}
-    seen = [str(v) for kind, v, _ in values if kind in ("string", "int") and v is not None]
-    return sorted({v for v in seen if v not in members})
+    seen = [str(v)[:MAX_EXAMPLE_CHARS] for kind, v, _ in values if kind in ("string", "int") and v is not None]
+    return sorted({v for v in seen if v not in members})[:MAX_ENUM_VALUES]
 
 
 def blocked(registry: Registry, key: str) -> str | None:
@@ -373,7 +373,7 @@ def blocked(registry: Registry, key: str) -> str | None:
 def overlay_group_id(registry: Registry, service: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "_", service.lower()).strip("_") or "service"
     group_id = f"registry.weavergen.overlay.{slug}"
-    taken = {g.id for g in registry.groups}
+    taken = set(registry.groups)
     return group_id if group_id not in taken else f"{group_id}_{len(taken)}"
 
 
@@ -412,24 +412,32 @@ def overlay_text(proposal: Proposal, group_id: str, briefs: Mapping[str, str], c
              "# from the attributes its spans carry that the registry does not define. Review each one,",
              "# then move it into the registry. It loads together with the registry, never instead of it:",
              f"#   weavergen generate --registry {registry} --registry overlay.yaml TARGET OUTPUT_DIR"]
+    enum_title = ("Enum values sent that the registry does not define. An overlay cannot add members to an "
+                  "enum\n# defined in another file (the loader reports a duplicate attribute): add them to its "
+                  "definition")
     sections = [
         ("Deprecated names still sent: rename them in the instrumentation", proposal.renames),
-        ("Enum values sent that the registry does not define. An overlay cannot add members to an enum\n"
-         "# defined in another file (the loader reports a duplicate attribute): add them to its definition",
-         proposal.enum_values),
+        (enum_title, proposal.enum_values),
         ("Unknown keys not proposed", proposal.left_out),
     ]
     for title, items in sections:
         if items:
-            lines += ["#", f"# {title}:", *(f"#   - {item}" for item in items)]
+            lines += ["#", f"# {title}:", *(f"#   - {' '.join(item.split())}" for item in items)]
     attributes = [{"id": a.key, "type": a.type, "stability": "development", "brief": briefs[a.key],
                    "examples": list(a.examples)} for a in proposal.attributes]
     groups = [{"id": group_id, "type": "attribute_group",
                "brief": f"Attributes {service} sends that the registry lacks (proposed by WeaverGen).",
                "attributes": attributes}] if attributes else []
-    body = yaml.safe_dump({"groups": groups}, sort_keys=False, allow_unicode=True, default_flow_style=None,
-                          width=100)
+    body = yaml.dump({"groups": groups}, Dumper=_IndentedDumper, sort_keys=False, allow_unicode=True,
+                     default_flow_style=None, width=100)
     return "\n".join(lines) + "\n" + body
+
+
+class _IndentedDumper(yaml.SafeDumper):
+    """Lists indented under their key, as the semantic-convention files are written."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
 
 
 # -- files and diff ------------------------------------------------------------------------------

@@ -43,7 +43,7 @@ def test_routes_name_known_actions():
 
 
 def test_build_healers_by_name(tmp_path):
-    assert set(BUILTIN) == {"charter", "webhook"}
+    assert set(BUILTIN) == {"charter", "webhook", "regenerate"}
     only_charter = build_healers(HealersConfig(charters_dir=tmp_path))
     assert set(only_charter) == {"charter"} and isinstance(only_charter["charter"], CharterHealer)
     assert only_charter["charter"].directory == tmp_path
