@@ -10,19 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
-import socket
-import subprocess
 import threading
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-import yaml
+
+from alertmanager_process import run_alertmanager
 
 from weavergen.healers.alertmanager import (
     SeenDeliveries,
@@ -35,19 +31,12 @@ from weavergen.rules.alert import AlertState
 
 pytestmark = pytest.mark.slow
 
-ALERTMANAGER = "/usr/bin/prometheus-alertmanager"
 HOOK_PATH = "/hooks/alertmanager"
 ROUTES = [
     {"match": {"severity": "page"}, "actions": ["capture_traces", "webhook"]},
     {"match": {}, "actions": ["log"]},
 ]
 TIMEOUT = 20
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -144,66 +133,10 @@ def webhook():
     thread.join(5)
 
 
-@dataclass
-class AlertmanagerProcess:
-    process: subprocess.Popen
-    url: str
-    log: Path
-
-    def post(self, alerts: list[dict]) -> None:
-        request = urllib.request.Request(f"{self.url}/api/v2/alerts", data=json.dumps(alerts).encode(),
-                                         headers={"Content-Type": "application/json"}, method="POST")
-        with urllib.request.urlopen(request, timeout=10) as response:
-            assert response.status == 200
-
-
 @pytest.fixture(scope="module")
 def alertmanager(webhook, tmp_path_factory):
-    if not Path(ALERTMANAGER).is_file():
-        pytest.fail(f"{ALERTMANAGER} not found: run `make test` (it installs it), or as root "
-                    "`DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "
-                    "prometheus-alertmanager`")
-    workdir = tmp_path_factory.mktemp("alertmanager")
-    config = {
-        "route": {"receiver": "weavergen", "group_by": ["alertname"], "group_wait": "1s",
-                  "group_interval": "2s", "repeat_interval": "4h"},
-        "receivers": [{"name": "weavergen",
-                       "webhook_configs": [{"url": webhook.url, "send_resolved": True}]}],
-    }
-    (workdir / "alertmanager.yml").write_text(yaml.safe_dump(config))
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = workdir / "alertmanager.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [ALERTMANAGER, f"--config.file={workdir / 'alertmanager.yml'}",
-             f"--storage.path={workdir / 'data'}", f"--web.listen-address=127.0.0.1:{port}",
-             f"--web.external-url={url}", "--cluster.listen-address=", "--log.level=debug"],
-            stdout=out, stderr=subprocess.STDOUT, cwd=workdir,
-        )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"alertmanager exited with {process.returncode}:\n"
-                            f"{log.read_text(errors='replace')}")
-            try:
-                with urllib.request.urlopen(f"{url}/-/ready", timeout=1) as response:
-                    if response.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"alertmanager not ready after 30 s:\n{log.read_text(errors='replace')}")
-            time.sleep(0.05)
-        yield AlertmanagerProcess(process, url, log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with run_alertmanager(webhook.url, tmp_path_factory.mktemp("alertmanager")) as process:
+        yield process
 
 
 def rfc3339(moment: dt.datetime) -> str:
