@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from weavergen.analyzers.base import Level
+from weavergen.analyzers.base import Finding, Level
 
 from .assertion_sql import AssertionResult
 
@@ -35,19 +35,9 @@ class Gate:
 
 
 @dataclass(frozen=True)
-class FindingGroup:
+class FindingGroup(Finding):
     """A quality finding aggregated over the run: one (id, span name, attribute, service)."""
 
-    id: str
-    level: Level
-    service: str
-    span_name: str
-    attribute: str
-    message: str
-    count: int
-    example_trace_id: str = ""
-    example_span_id: str = ""
-    suggestion: str = ""
     new: bool = True  # False when the baseline lists it
 
     @property

@@ -20,26 +20,25 @@ Attributes (all under ``weavergen.``):
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
 
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
-from opentelemetry.proto.common.v1.common_pb2 import AnyValue, ArrayValue, KeyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
 
+from ..otlp_values import Value, key_values
 from .report import FindingGroup, Report
 
 SERVICE_NAME = "weavergen"
 SCOPE_NAME = "weavergen.ci"
 ROOT_NAME = "weavergen check"
-Value = str | bool | int | float | Sequence[str]
 
 
 def verdict_request(report: Report) -> ExportTraceServiceRequest:
     request = ExportTraceServiceRequest()
     resource_spans = request.resource_spans.add()
-    resource_spans.resource.attributes.extend(_attributes({"service.name": SERVICE_NAME}))
+    resource_spans.resource.attributes.extend(key_values({"service.name": SERVICE_NAME}))
     scope_spans = resource_spans.scope_spans.add()
     scope_spans.scope.name, scope_spans.scope.version = SCOPE_NAME, _version()
     trace_id = os.urandom(16)
@@ -138,28 +137,12 @@ def _span(span: Span, report: Report, trace_id: bytes, name: str, attributes: Ma
     span.kind = Span.SPAN_KIND_INTERNAL
     span.start_time_unix_nano = report.started_ns
     span.end_time_unix_nano = max(report.finished_ns, report.started_ns)
-    span.attributes.extend(_attributes(attributes))
+    span.attributes.extend(key_values(attributes))
     if failure:
         span.status.code, span.status.message = Status.STATUS_CODE_ERROR, failure
     elif failure is not None:
         span.status.code = Status.STATUS_CODE_OK
     return span
-
-
-def _attributes(values: Mapping[str, Value | None]) -> list[KeyValue]:
-    return [KeyValue(key=key, value=_any(value)) for key, value in values.items() if value is not None]
-
-
-def _any(value: Value) -> AnyValue:
-    if isinstance(value, bool):
-        return AnyValue(bool_value=value)
-    if isinstance(value, int):
-        return AnyValue(int_value=value)
-    if isinstance(value, float):
-        return AnyValue(double_value=value)
-    if isinstance(value, str):
-        return AnyValue(string_value=value)
-    return AnyValue(array_value=ArrayValue(values=[AnyValue(string_value=str(v)) for v in value]))
 
 
 def _version() -> str:

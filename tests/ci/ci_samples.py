@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
-from opentelemetry.proto.common.v1.common_pb2 import AnyValue, ArrayValue, KeyValue
+from weavergen.collector.otlp_values import any_value
+from opentelemetry.proto.common.v1.common_pb2 import KeyValue
 
 INTERNAL, SERVER, CLIENT = 1, 2, 3
 UNSET, OK, ERROR = 0, 1, 2
@@ -18,18 +19,6 @@ def trace_hex(trace: int) -> str:
 
 def span_hex(trace: int, span: int) -> str:
     return f"{(trace + 1) * 1000 + span + 1:016x}"
-
-
-def any_value(value) -> AnyValue:
-    if isinstance(value, bool):
-        return AnyValue(bool_value=value)
-    if isinstance(value, int):
-        return AnyValue(int_value=value)
-    if isinstance(value, float):
-        return AnyValue(double_value=value)
-    if isinstance(value, list):
-        return AnyValue(array_value=ArrayValue(values=[any_value(v) for v in value]))
-    return AnyValue(string_value=value)
 
 
 class Spans:

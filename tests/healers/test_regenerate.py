@@ -13,7 +13,7 @@ import duckdb
 import pytest
 import yaml
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
-from opentelemetry.proto.common.v1.common_pb2 import AnyValue, ArrayValue, KeyValue
+from opentelemetry.proto.common.v1.common_pb2 import KeyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 from prometheus_client import CollectorRegistry
 from pydantic import ValidationError
@@ -25,6 +25,7 @@ from weavergen.collector.metrics import IngestMetrics
 from weavergen.collector.store.writer import SpanWriter
 from weavergen.generators import generate, write_outputs
 from weavergen.generators.sources import load_sources
+from weavergen.collector.otlp_values import any_value
 from weavergen.healers.base import Outcome
 from weavergen.healers.charter import read_charter, read_links
 from weavergen.healers.regenerate import Proposal, RegenerateHealer, infer_type, overlay_text, unified_diff
@@ -39,22 +40,10 @@ WINDOWS, SPANS = 3, 4
 AUTHOR = "WeaverGen <weavergen@localhost>"
 
 
-def _value(value) -> AnyValue:
-    if isinstance(value, bool):
-        return AnyValue(bool_value=value)
-    if isinstance(value, int):
-        return AnyValue(int_value=value)
-    if isinstance(value, float):
-        return AnyValue(double_value=value)
-    if isinstance(value, list):
-        return AnyValue(array_value=ArrayValue(values=[_value(v) for v in value]))
-    return AnyValue(string_value=value)
-
-
 def request(service: str, window: int, spans: list[dict]) -> ExportTraceServiceRequest:
     out = ExportTraceServiceRequest()
     resource_spans = out.resource_spans.add()
-    resource_spans.resource.attributes.append(KeyValue(key="service.name", value=_value(service)))
+    resource_spans.resource.attributes.append(KeyValue(key="service.name", value=any_value(service)))
     scope_spans = resource_spans.scope_spans.add()
     scope_spans.scope.name = "shop"
     for i, attributes in enumerate(spans):
@@ -62,7 +51,7 @@ def request(service: str, window: int, spans: list[dict]) -> ExportTraceServiceR
         seq = (window + 1) * 1000 + i + (0 if service == "checkout" else 500)
         span = Span(trace_id=seq.to_bytes(16, "big"), span_id=seq.to_bytes(8, "big"), name="GET /cart",
                     kind=Span.SPAN_KIND_SERVER, start_time_unix_nano=end - 20_000_000, end_time_unix_nano=end)
-        span.attributes.extend(KeyValue(key=k, value=_value(v)) for k, v in attributes.items())
+        span.attributes.extend(KeyValue(key=k, value=any_value(v)) for k, v in attributes.items())
         scope_spans.spans.append(span)
     return out
 
