@@ -44,82 +44,19 @@ INTERNAL/short span counts per (service, trace), and one row per resource.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import polars as pl
 
-from .base import Analyzer, Finding, Level, Signal, SpanBatch, Window, WindowResult
+from .attribute_levels import AttributeLevels
+from .base import Analyzer, Signal, SpanBatch, Window, WindowResult
+from .instrumentation_evidence import Evidence, examples, rule_finding, summary_finding, with_trace_id
+from .instrumentation_rules import NOT_IMPLEMENTED, RULES, RULES_BY_ID, band, completeness_notice, score
+from .sensitive_data import sensitive_reason, sensitive_values
 
 if TYPE_CHECKING:
     from .semconv import Registry
-
-SPEC_RULES = "https://github.com/instrumentation-score/spec/blob/main/rules"
-WEIGHTS = {"Critical": 40, "Important": 30, "Normal": 20, "Low": 10}
-LEVELS = {"Critical": Level.violation, "Important": Level.violation, "Normal": Level.improvement,
-          "Low": Level.information}
-BANDS = ((90.0, "Excellent"), (75.0, "Good"), (50.0, "Needs Improvement"), (0.0, "Poor"))
-
-
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    description: str
-    impact: str
-    target: str
-    implemented: bool
-    note: str = ""
-
-    @property
-    def weight(self) -> int:
-        return WEIGHTS[self.impact]
-
-    @property
-    def level(self) -> Level:
-        return LEVELS[self.impact]
-
-
-_NO_TRACES = "not a trace rule; WeaverGen receives traces only"
-RULES: tuple[Rule, ...] = (
-    Rule("RES-001", "service.instance.id is set on the resource", "Normal", "Resource", True),
-    Rule("RES-002", "service.instance.id is not shared by different workloads", "Important", "Resource", True,
-         "workloads told apart by IDENTITY_KEYS"),
-    Rule("RES-003", "k8s.pod.uid is set on resources from Kubernetes", "Important", "Resource", True,
-         "Kubernetes: any k8s.* resource attribute"),
-    Rule("RES-004", "semantic-convention attributes are at the right OTLP level", "Important",
-         "Resource, Log, TraceSpan", True, "needs a semantic-convention registry; resources and spans"),
-    Rule("RES-005", "service.name is set to a non-empty string", "Critical", "Resource", True),
-    Rule("RES-006", "service.criticality, when set, is a valid enum member", "Normal", "Resource", True),
-    Rule("RES-007", "deployment.environment.name is set to a non-empty string", "Important", "Resource",
-         True),
-    Rule("RES-010", "resource attribute values hold no sensitive data", "Critical", "Resource", True,
-         "scalar values: arrays are not in the batch"),
-    Rule("SPA-001", "at most 10 INTERNAL spans per service in a trace", "Normal", "TraceSpan", True),
-    Rule("SPA-002", "every parent_span_id names a span of the same trace", "Normal", "TraceSpan", True),
-    Rule("SPA-003", "span names have bounded cardinality", "Important", "TraceSpan", False,
-         "the rule states no evaluable criterion"),
-    Rule("SPA-004", "root spans are not CLIENT spans", "Important", "TraceSpan", True),
-    Rule("SPA-005", "at most 20 spans shorter than 5 ms per trace", "Important", "TraceSpan", True),
-    Rule("SPA-006", "spans hold no sensitive data", "Critical", "TraceSpan", True,
-         "span names and attributes: status, events, links and scope are not in the batch"),
-    Rule("SDK-001", "language and runtime versions are supported by the SDK", "Low", "SDK", False,
-         "needs the SDKs' support matrices"),
-    Rule("LOG-001", "debug logs are not on in production for over 14 days", "Important", "Log", False,
-         _NO_TRACES),
-    Rule("LOG-002", "log records set severityNumber", "Important", "Log", False, _NO_TRACES),
-    Rule("LOG-003", "log records hold no sensitive data", "Critical", "Log", False, _NO_TRACES),
-    Rule("MET-001", "metric attributes have bounded cardinality", "Important", "Metric", False, _NO_TRACES),
-    Rule("MET-002", "metrics have useful units", "Important", "Metric", False, _NO_TRACES),
-    Rule("MET-003", "a metric name always has the same unit", "Important", "Metric", False, _NO_TRACES),
-    Rule("MET-004", "a histogram name always has the same buckets", "Normal", "Metric", False, _NO_TRACES),
-    Rule("MET-005", "metric names do not contain their unit", "Normal", "Metric", False, _NO_TRACES),
-    Rule("MET-006", "metric names are not semantic-convention attribute keys", "Important", "Metric", False,
-         _NO_TRACES),
-    Rule("MET-008", "metrics hold no sensitive data", "Critical", "Metric", False, _NO_TRACES),
-)
-RULES_BY_ID = {rule.id: rule for rule in RULES}
-NOT_IMPLEMENTED = tuple(rule.id for rule in RULES if not rule.implemented)
 
 INTERNAL, CLIENT = 1, 3  # OTLP SpanKind values, as spans.kind stores them
 MAX_INTERNAL_PER_SERVICE = 10
@@ -127,138 +64,19 @@ MAX_SHORT_SPANS, SHORT_NS = 20, 5_000_000
 CRITICALITY = ("mission_critical", "high", "medium", "low")
 IDENTITY_KEYS = ("k8s.pod.uid", "k8s.pod.name", "container.id", "host.id", "host.name", "process.pid")
 
-
-def band(score: float) -> str:
-    """The spec's qualitative category; a band's lower bound belongs to it (89.9 is Good)."""
-    return next(name for bound, name in BANDS if score >= bound)
-
-
-def score(outcomes: Mapping[str, bool]) -> float:
-    """The spec's formula over the evaluated rules (rule id → passed)."""
-    total = sum(RULES_BY_ID[rule].weight for rule in outcomes)
-    passed = sum(RULES_BY_ID[rule].weight for rule, ok in outcomes.items() if ok)
-    return 100.0 * passed / total if total else 100.0
-
-
-def completeness_notice(not_evaluated: Iterable[str] = ()) -> str:
-    """What the score leaves out, as the spec requires of an implementation without every rule."""
-    parts = [f"not implemented: {', '.join(NOT_IMPLEMENTED)}"]
-    if skipped := list(not_evaluated):
-        parts.insert(0, f"not evaluated: {', '.join(skipped)}")
-    return "; ".join(parts) + " — the score may be incomplete"
-
-
-# -- sensitive data ---------------------------------------------------------------------------------
-
-# The value after "=" or ":" of a key-value pair, unless it is a query placeholder (?, $1, :name, %s).
-_VALUE = r"""["']?\s*[=:]\s*["']?[^\s&;,'"?$:%][^\s&;,'"]*"""
-SENSITIVE_PATTERNS = {
-    "an email address": r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}",
-    "a national id number": r"(?-u:\b)[0-9]{3}-[0-9]{2}-[0-9]{4}(?-u:\b)",
-    "a credential": r"(?i:bearer\s+[A-Za-z0-9._~+/-]{8,})|(?-u:\b)sk-[A-Za-z0-9_-]{8,}"
-                    r"|(?-u:\b)AKIA[0-9A-Z]{16}|(?-u:\b)gh[pousr]_[A-Za-z0-9]{20,}"
-                    r"|(?-u:\b)xox[abprs]-[A-Za-z0-9-]{10,}|eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}",
-    "a secret in a key-value pair": r"(?i:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key"
-                                    r"|private[_-]?key|credentials?)" + _VALUE,
-    "a financial identifier": r"(?i:iban|account[_-]?(?:number|no)|routing[_-]?number|tax[_-]?id"
-                              r"|vat[_-]?(?:id|number)|ssn)" + _VALUE,
-    "health data": r"(?i:diagnosis|patient[_-]?id|insurance[_-]?id|medical[_-]?record(?:[_-]?number)?"
-                   r"|mrn)" + _VALUE,
-}
-SENSITIVE_KEY = (r"(?i)(?:^|[._-])(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|private[_-]?key"
-                 r"|ssn|authorization|cookie|credit[_-]?card|card[_-]?number)$")
-_CARD = r"[0-9](?:[ -]?[0-9]){12,}"
-_ANY_SENSITIVE = "|".join([*SENSITIVE_PATTERNS.values(), _CARD])
-
-
-def _luhn(digits: pl.Expr) -> pl.Expr:
-    values = digits.str.reverse().str.split("").list.eval(pl.element().cast(pl.Int32))
-    doubled = pl.element() * 2 - pl.when(pl.element() > 4).then(9).otherwise(0)
-    summed = values.list.eval(pl.when(pl.int_range(pl.len()) % 2 == 1).then(doubled).otherwise(pl.element()))
-    return summed.list.sum() % 10 == 0
-
-
-def _card_rows(texts: pl.Series) -> pl.Series:
-    """Per text: does it hold a 13–19 digit number that starts with 2–6 and passes Luhn?"""
-    frame = pl.DataFrame({"text": texts}, schema={"text": pl.String}).with_row_index("row")
-    candidates = (
-        frame.select("row", pl.col("text").str.extract_all(_CARD).alias("number")).explode("number")
-        .with_columns(pl.col("number").str.replace_all(r"[ -]", ""))
-        .filter(pl.col("number").str.len_chars().is_between(13, 19) & pl.col("number").str.contains("^[2-6]"))
-    )
-    cards = candidates.filter(_luhn(pl.col("number")))["row"]
-    return frame.select(pl.col("row").is_in(cards.implode()))["row"]
-
-
-def _sensitive_reason(texts: pl.Series) -> pl.Series:
-    """Why each text looks sensitive, or null."""
-    frame = pl.DataFrame({"text": texts, "card": _card_rows(texts)})
-    reason = pl.when(pl.col("card")).then(pl.lit("a payment card number"))
-    for name, pattern in SENSITIVE_PATTERNS.items():
-        reason = reason.when(pl.col("text").str.contains(pattern)).then(pl.lit(name))
-    return frame.select(reason.otherwise(None).alias("reason"))["reason"]
-
-
-def sensitive_values(attributes: pl.DataFrame, owner: str) -> pl.DataFrame:
-    """Attribute rows that look sensitive: the ``owner`` column, key and reason, one row per (owner, key).
-
-    One combined regex pass over the string values; each pattern and Luhn only run on its hits."""
-    keys = attributes["key"].unique()
-    secret_keys = keys.filter(keys.str.contains(SENSITIVE_KEY)).implode()
-    has_value = (pl.col("string_value").str.len_chars() > 0) | pl.col("int_value").is_not_null()
-    found = [attributes.filter(pl.col("key").is_in(secret_keys) & has_value)
-             .select(owner, "key", pl.lit("a value under a secret's key").alias("reason"))]
-    texts = ["string_value", "json_value"] if "json_value" in attributes.columns else ["string_value"]
-    for text in texts:
-        hits = attributes.filter(pl.col(text).str.contains(_ANY_SENSITIVE)).select(owner, "key", text)
-        found.append(hits.with_columns(_sensitive_reason(hits[text])).drop(text))
-    numbers = attributes.filter(pl.col("int_value").abs().is_between(10**12, 10**19 - 1)).select(
-        owner, "key", pl.col("int_value").abs().cast(pl.String).alias("number"))
-    found.append(numbers.filter(_card_rows(numbers["number"]))
-                 .select(owner, "key", pl.lit("a payment card number").alias("reason")))
-    return pl.concat(found).drop_nulls("reason").unique([owner, "key"], keep="first")
-
-
-# -- semantic-convention levels (RES-004) -----------------------------------------------------------
-
-@dataclass(frozen=True)
-class AttributeLevels:
-    """Keys semconv defines only on resources, and keys it defines only on spans or events."""
-
-    resource_only: frozenset[str] = frozenset()
-    span_only: frozenset[str] = frozenset()
-
-    @classmethod
-    def from_registry(cls, registry: Registry) -> AttributeLevels:
-        from .semconv import GroupType
-
-        on_resources: set[str] = set()
-        on_spans: set[str] = set()
-        for group in registry.groups.values():
-            names = {a.name for a in group.attributes}
-            if group.type is GroupType.ENTITY:
-                on_resources |= names
-            elif group.type in (GroupType.SPAN, GroupType.EVENT):
-                on_spans |= names
-        return cls(frozenset(on_resources - on_spans), frozenset(on_spans - on_resources))
+# Tests and collector.ci import the rule table and the formula from here.
+__all__ = ["NOT_IMPLEMENTED", "RULES", "RULES_BY_ID", "InstrumentationScoreAnalyzer", "band",
+           "completeness_notice", "score"]
+# Engine snapshots pickled before the helpers moved out look up _Evidence and AttributeLevels here.
+_Evidence = Evidence
 
 
 # -- per-window state -------------------------------------------------------------------------------
 
 @dataclass
-class _Evidence:
-    count: int = 0
-    trace_id: str = ""
-    span_id: str = ""
-    span_name: str = ""
-    attribute: str = ""
-    detail: str = ""
-
-
-@dataclass
 class _WindowState:
     spans: Counter = field(default_factory=Counter)  # service → spans
-    evidence: dict[tuple[str, str], _Evidence] = field(default_factory=dict)  # (rule, service) → evidence
+    evidence: dict[tuple[str, str], Evidence] = field(default_factory=dict)  # (rule, service) → evidence
     described: set[int] = field(default_factory=set)  # resource ids already in `resources`
     uses: list[pl.DataFrame] = field(default_factory=list)  # service, resource_id and an example span
     resources: list[pl.DataFrame] = field(default_factory=list)  # one row of facts per resource
@@ -270,7 +88,7 @@ class _WindowState:
     def add(self, rule: str, rows: pl.DataFrame) -> None:
         """Count evidence. Rows: service, n, and maybe an example's trace_id, span_id, name, key, reason."""
         for row in rows.iter_rows(named=True):
-            evidence = self.evidence.setdefault((rule, row["service"]), _Evidence())
+            evidence = self.evidence.setdefault((rule, row["service"]), Evidence())
             if not evidence.count:
                 evidence.trace_id, evidence.span_id = row.get("trace_id") or "", row.get("span_id") or ""
                 evidence.span_name, evidence.attribute = row.get("name") or "", row.get("key") or ""
@@ -278,25 +96,9 @@ class _WindowState:
             evidence.count += row["n"]
 
 
-def _examples(frame: pl.DataFrame, *columns: str, by: str | list[str] | None = None,
-              n: pl.Expr | None = None) -> pl.DataFrame:
-    """Per service: how many rows (or ``n``), and as the example ``columns`` of the first row in ``by``
-    order (or in frame order), so that examples do not depend on thread scheduling."""
-    ordered = frame.sort(by) if by else frame
-    return ordered.group_by("service").agg(pl.len().alias("n") if n is None else n.alias("n"),
-                                           *(pl.col(c).first() for c in columns))
-
-
 def _id64(column: pl.Expr) -> pl.Expr:
     """64 bits of a hex id (the store keeps ids as lowercase hex); unlike hash(), stable across versions."""
     return column.str.to_integer(base=16, dtype=pl.UInt64, strict=False)
-
-
-def _with_trace_id(rows: pl.DataFrame) -> pl.DataFrame:
-    """The hex trace id back from its two halves, for the few example rows."""
-    ids = [f"{hi:016x}{lo:016x}" if hi is not None and lo is not None else ""
-           for hi, lo in rows.select("trace_hi", "trace_lo").iter_rows()]
-    return rows.with_columns(pl.Series("trace_id", ids, dtype=pl.String))
 
 
 _PARENT = pl.when(pl.col("parent_span_id") != "").then(pl.col("parent_span_id"))
@@ -407,24 +209,24 @@ class InstrumentationScoreAnalyzer(Analyzer):
                                    & (pl.col("string_value") == "webjs"))
         roots = spans.filter(_PARENT.is_null() & (pl.col("kind") == CLIENT)
                              & ~pl.col("resource_id").is_in(browser["resource_id"].implode()))
-        state.add("SPA-004", _examples(roots, *_SPAN, by="seq"))
+        state.add("SPA-004", examples(roots, *_SPAN, by="seq"))
 
     def _update_span_data(self, state: _WindowState, spans: pl.DataFrame, attributes: pl.DataFrame) -> None:
         names = spans["name"].unique()
-        sensitive_names = pl.DataFrame({"name": names, "reason": _sensitive_reason(names)}).drop_nulls()
+        sensitive_names = pl.DataFrame({"name": names, "reason": sensitive_reason(names)}).drop_nulls()
         if sensitive_names.height:
             named = spans.join(sensitive_names, on="name").with_columns(pl.lit("span name").alias("key"))
-            state.add("SPA-006", _examples(named, *_EXAMPLE, by="seq"))
+            state.add("SPA-006", examples(named, *_EXAMPLE, by="seq"))
         found = sensitive_values(attributes, "span_seq")
         if found.height:
             hits = found.join(spans, left_on="span_seq", right_on="seq")
-            state.add("SPA-006", _examples(hits, *_EXAMPLE, by=["span_seq", "key"]))
+            state.add("SPA-006", examples(hits, *_EXAMPLE, by=["span_seq", "key"]))
         levels = self.levels()
         if levels is not None:
             misplaced = attributes.filter(pl.col("key").is_in(list(levels.resource_only)))
             hits = (misplaced.select("span_seq", "key").join(spans, left_on="span_seq", right_on="seq")
                     .with_columns(pl.lit("a resource attribute on a span").alias("reason")))
-            state.add("RES-004", _examples(hits, *_EXAMPLE, by=["span_seq", "key"]))
+            state.add("RES-004", examples(hits, *_EXAMPLE, by=["span_seq", "key"]))
 
     # -- result ----------------------------------------------------------------------------------
 
@@ -444,9 +246,9 @@ class InstrumentationScoreAnalyzer(Analyzer):
             out.signals.append(Signal("instrumentation_score", service, total))
             out.signals += [Signal("instrumentation_rule_passed", service, float(ok), key=rule)
                             for rule, ok in outcomes.items()]
-            out.findings += [_finding(RULES_BY_ID[rule], service, state.evidence[(rule, service)], total)
+            out.findings += [rule_finding(RULES_BY_ID[rule], service, state.evidence[(rule, service)], total)
                              for rule, ok in outcomes.items() if not ok]
-            out.findings.append(_summary(service, total, outcomes, skipped))
+            out.findings.append(summary_finding(service, total, outcomes, skipped))
         return out
 
     def _judge_resources(self, state: _WindowState) -> None:
@@ -469,7 +271,7 @@ class InstrumentationScoreAnalyzer(Analyzer):
         }
         for rule, (failed, key, reason) in checks.items():
             rows = facts.filter(failed).with_columns(key.alias("key"), reason.alias("reason"))
-            state.add(rule, _examples(rows, *_EXAMPLE, by="resource_id"))
+            state.add(rule, examples(rows, *_EXAMPLE, by="resource_id"))
         identities = (pl.concat(state.identities).sort("resource_id", "key")
                       .join(facts.select("service", "resource_id", "instance", *_SPAN), on="resource_id",
                             maintain_order="left"))
@@ -478,7 +280,7 @@ class InstrumentationScoreAnalyzer(Analyzer):
                   .filter(pl.col("values") > 1)
                   .with_columns(pl.lit("service.instance.id").alias("key"),
                                 (pl.lit("shared by different ") + pl.col("key")).alias("reason")))
-        state.add("RES-002", _examples(shared, *_EXAMPLE, by=["instance", "reason"],
+        state.add("RES-002", examples(shared, *_EXAMPLE, by=["instance", "reason"],
                                        n=pl.col("instance").n_unique()))
 
     def _judge_traces(self, state: _WindowState) -> None:
@@ -492,7 +294,7 @@ class InstrumentationScoreAnalyzer(Analyzer):
                 .sort("internal", "service_name", *trace, **worst_first))
         busy = busy.with_columns(
             (pl.col("internal").cast(pl.String) + " INTERNAL spans in one trace").alias("reason"))
-        state.add("SPA-001", _with_trace_id(_examples(busy, *trace, "reason")))
+        state.add("SPA-001", with_trace_id(examples(busy, *trace, "reason")))
         totals = counts.group_by(trace).agg(pl.col("short").sum().alias("trace_short"))
         noisy = (counts.filter(pl.col("short") > 0).join(totals, on=trace)
                  .filter(pl.col("trace_short") > MAX_SHORT_SPANS)
@@ -500,7 +302,7 @@ class InstrumentationScoreAnalyzer(Analyzer):
                  .with_columns((pl.col("trace_short").cast(pl.String) + " spans under 5 ms in one trace")
                                .alias("reason")))
         state.add("SPA-005",
-                  _with_trace_id(_examples(noisy, *trace, "reason", n=pl.struct(trace).n_unique())))
+                  with_trace_id(examples(noisy, *trace, "reason", n=pl.struct(trace).n_unique())))
 
     def _judge_parents(self, state: _WindowState) -> None:
         keys = pl.concat(state.keys) if state.keys else pl.Series("key", [], dtype=pl.UInt64)
@@ -510,28 +312,5 @@ class InstrumentationScoreAnalyzer(Analyzer):
                 known.append(self._recent_keys)
             orphans = state.pending.filter(~pl.col("parent").is_in(pl.concat(known).implode()))
             orphans = orphans.with_columns(pl.lit("its parent never arrived").alias("reason"))
-            state.add("SPA-002", _examples(orphans, *_SPAN, "reason", by="seq"))
+            state.add("SPA-002", examples(orphans, *_SPAN, "reason", by="seq"))
         self._recent_keys = keys
-
-
-def _finding(rule: Rule, service: str, evidence: _Evidence, total: float) -> Finding:
-    detail = f": {evidence.detail}" if evidence.detail else ""
-    return Finding(
-        id=rule.id, level=rule.level, service=service, span_name=evidence.span_name,
-        attribute=evidence.attribute,
-        message=f"{rule.id} failed ({rule.impact}): {rule.description}; {evidence.count} case(s){detail}. "
-                f"Instrumentation score {total:.1f} ({band(total)})",
-        count=evidence.count, example_trace_id=evidence.trace_id, example_span_id=evidence.span_id,
-        suggestion=f"{SPEC_RULES}/{rule.id}.md" + (f" ({rule.note})" if rule.note else ""),
-    )
-
-
-def _summary(service: str, total: float, outcomes: dict[str, bool], skipped: list[str]) -> Finding:
-    failed = [rule for rule, ok in outcomes.items() if not ok]
-    verdict = f"; failed: {', '.join(failed)}" if failed else ""
-    return Finding(
-        id="instrumentation_score", level=Level.information, service=service, span_name="", attribute="",
-        message=f"Instrumentation score {total:.1f} ({band(total)}): {len(outcomes) - len(failed)} of "
-                f"{len(outcomes)} evaluated rules passed{verdict}; {completeness_notice(skipped)}",
-        count=len(failed),
-    )
