@@ -8,7 +8,7 @@ import re
 
 import pytest
 import yaml
-from healer_store import ACTIVE_AT, CURRENT, CURRENT_TRACES, SpanWriter, build_store, make_alert, signal
+from healer_store import ACTIVE_AT, CURRENT, CURRENT_TRACES, SpanWriter, make_alert, signal
 
 from weavergen.collector.store.query import run_query
 from weavergen.healers.base import Outcome
@@ -25,13 +25,6 @@ class Clock:
     def __call__(self) -> dt.datetime:
         self.now += dt.timedelta(seconds=30)
         return self.now
-
-
-@pytest.fixture
-def store(tmp_path):
-    con = build_store(tmp_path / "weavergen.duckdb")
-    yield con
-    con.close()
 
 
 @pytest.fixture

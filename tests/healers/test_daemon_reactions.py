@@ -3,9 +3,7 @@ charter with evidence; the change is reverted → resolved, charter resolved. Pl
 
 from __future__ import annotations
 
-import json
 import time
-from pathlib import Path
 
 import pytest
 import yaml

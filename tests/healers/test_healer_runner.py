@@ -9,7 +9,7 @@ import threading
 import time
 
 import pytest
-from healer_store import build_store, make_alert
+from healer_store import make_alert
 
 from weavergen.healers.base import ActionResult, Healer, Outcome
 from weavergen.healers.charter import CharterHealer, list_charters
@@ -54,13 +54,6 @@ class FakeClock:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.fixture
-def store(tmp_path):
-    con = build_store(tmp_path / "weavergen.duckdb")
-    yield con
-    con.close()
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import importlib.util
 import os
 
 import pytest
-from healer_store import build_store, make_alert
+from healer_store import make_alert
 
 from weavergen.healers.base import Outcome
 from weavergen.healers.charter import CharterHealer
@@ -24,13 +24,6 @@ pytestmark = [
 ]
 
 STORY = "The error rate of checkout rose from 0.1 to 0.9 in the 12:11 window; rename http.method first."
-
-
-@pytest.fixture
-def store(tmp_path):
-    con = build_store(tmp_path / "weavergen.duckdb")
-    yield con
-    con.close()
 
 
 def charter_text(result) -> str:

@@ -9,7 +9,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from healer_store import build_store, make_alert
+from healer_store import make_alert
 
 from weavergen.healers.base import Outcome
 from weavergen.healers.charter import CharterHealer
@@ -67,13 +67,6 @@ def serve():
     for server in servers:
         server.shutdown()
         server.server_close()
-
-
-@pytest.fixture
-def store(tmp_path):
-    con = build_store(tmp_path / "weavergen.duckdb")
-    yield con
-    con.close()
 
 
 def test_retries_with_backoff_then_succeeds(serve, store):
