@@ -9,6 +9,7 @@ analyzer keeps between calls must pickle, because the engine snapshots analyzers
 
 from __future__ import annotations
 
+import datetime as dt
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from enum import Enum
@@ -38,6 +39,15 @@ class Window:
     @property
     def end_ns(self) -> int:
         return self.start_ns + self.seconds * 1_000_000_000
+
+    @property
+    def start(self) -> dt.datetime:
+        """Naive UTC, as the store's TIMESTAMP columns hold it."""
+        return dt.datetime.fromtimestamp(self.start_ns / 1e9, dt.UTC).replace(tzinfo=None)
+
+    @property
+    def end(self) -> dt.datetime:
+        return dt.datetime.fromtimestamp(self.end_ns / 1e9, dt.UTC).replace(tzinfo=None)
 
 
 @dataclass

@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from weavergen.collector.cli_support import ConfigOption, OutputFormat, print_result, run_sql
+from weavergen.collector.cli_support import ConfigOption, OutputFormat, print_result, run_sql, sql_literal
 
 AdminOption = Annotated[Optional[str], typer.Option("--admin", help="admin.endpoint")]
 DataDirOption = Annotated[Optional[Path], typer.Option(help="storage.data_dir")]
@@ -19,12 +19,8 @@ ServiceOption = Annotated[Optional[str], typer.Option("--service", "-s", help="O
 WindowsOption = Annotated[int, typer.Option("--windows", "-n", help="How many of the latest windows.")]
 
 
-def _quote(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def _where(**equals: str | None) -> str:
-    clauses = [f"{column} = {_quote(value)}" for column, value in equals.items() if value]
+    clauses = [f"{column} = {sql_literal(value)}" for column, value in equals.items() if value]
     return " AND ".join(clauses) or "TRUE"
 
 

@@ -63,13 +63,9 @@ def create_tables(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({columns})")
 
 
-def window_timestamp(window: Window) -> dt.datetime:
-    return dt.datetime.fromtimestamp(window.start_ns / 1e9, dt.UTC).replace(tzinfo=None)
-
-
 def write_window(con: duckdb.DuckDBPyConnection, window: Window, signals: Iterable[Signal],
                  findings: Iterable[Finding], drift_events: Iterable[Any]) -> None:
-    ts, width = window_timestamp(window), window.seconds
+    ts, width = window.start, window.seconds
     _insert(con, "signals", [
         {"signal": s.signal, "service": s.service, "operation": s.operation, "key": s.key, "value": float(s.value)}
         for s in signals], ts, width)

@@ -41,6 +41,11 @@ def fail(message: str, code: int) -> NoReturn:
     raise typer.Exit(code)
 
 
+def sql_literal(value: str) -> str:
+    """A SQL string literal for a value given on the command line."""
+    return "'" + value.replace("'", "''") + "'"
+
+
 def load_cli_config(path: Path | None, **overrides) -> Config:
     """The config for a command: --config, else ./config.yaml when present, else defaults; exit 2 on errors."""
     if path is None and Path("config.yaml").exists():

@@ -7,7 +7,6 @@ accepted, then close the admin endpoint, so no acknowledged span is lost.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 import signal
 
@@ -21,10 +20,6 @@ from .metrics import IngestMetrics
 from .store.writer import SpanWriter
 
 log = logging.getLogger("weavergen")
-
-
-def window_end(window) -> dt.datetime:
-    return dt.datetime.fromtimestamp(window.end_ns / 1e9, dt.UTC).replace(tzinfo=None)
 
 
 def _split(endpoint: str) -> tuple[str, int]:
@@ -86,7 +81,7 @@ class Daemon:
         self.writer.add_listener(lambda _batch: self.engine.notify())
         self.registry.register(AnalyzerCollector(lambda: self.engine))
         # Rules evaluate in telemetry time: at the end of every window the analyzers close.
-        self.engine.listeners.append(lambda closed: self.rules.evaluate(window_end(closed.window)))
+        self.engine.listeners.append(lambda closed: self.rules.evaluate(closed.window.end))
         self.engine.start()
 
     def _start_reactions(self) -> None:

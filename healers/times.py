@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
+from weavergen.rules.alert import naive_utc
+
 
 def utc_now() -> dt.datetime:
     """Naive UTC, as every TIMESTAMP column of the store holds it."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def to_utc(value: dt.datetime) -> dt.datetime:
-    """Naive UTC; a naive value is taken as UTC already."""
-    return value.astimezone(dt.UTC).replace(tzinfo=None) if value.tzinfo else value
+# One definition of "naive UTC" for rules and healers.
+to_utc = naive_utc
 
 
 def iso(value: dt.datetime | None) -> str | None:

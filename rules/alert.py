@@ -15,6 +15,12 @@ class AlertState(str, Enum):
     resolved = "resolved"
 
 
+def naive_utc(value: dt.datetime) -> dt.datetime:
+    """Naive UTC, as DuckDB TIMESTAMP columns hold times (an aware value would be shifted by the session
+    time zone); a naive value is taken as UTC already."""
+    return value.astimezone(dt.UTC).replace(tzinfo=None) if value.tzinfo else value
+
+
 def fingerprint(labels: dict[str, str]) -> str:
     """Stable id of an alert: a hash of its sorted label set (alertname included), as Prometheus does."""
     text = "\x1f".join(f"{k}\x1e{v}" for k, v in sorted(labels.items()))

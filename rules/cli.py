@@ -13,7 +13,7 @@ from typing import Annotated, Optional
 import duckdb
 import typer
 
-from weavergen.collector.cli_support import ConfigOption, OutputFormat, print_result, run_sql
+from weavergen.collector.cli_support import ConfigOption, OutputFormat, print_result, run_sql, sql_literal
 
 from .durations import format_duration
 from .loader import check_rules, rule_files
@@ -76,18 +76,14 @@ def alerts(
     data_dir: DataDirOption = None,
 ) -> None:
     """Current alerts of the rules engine: firing, pending, and resolved in the last 15 minutes."""
-    where = [f"state = {_quote(state)}" if state else "",
-             f"labels->>'service' = {_quote(service)}" if service else ""]
+    where = [f"state = {sql_literal(state)}" if state else "",
+             f"labels->>'service' = {sql_literal(service)}" if service else ""]
     sql = f"""SELECT state, alertname, labels->>'service' AS service, round(value, 6) AS value, active_at,
                      fired_at, resolved_at, annotations->>'summary' AS summary, labels, fingerprint
               FROM alerts WHERE {' AND '.join(w for w in where if w) or 'TRUE'}
               ORDER BY CASE state WHEN 'firing' THEN 0 WHEN 'pending' THEN 1 ELSE 2 END, alertname, service,
                        fingerprint"""
     print_result(run_sql(sql, config, admin_endpoint, data_dir, 100_000), output)
-
-
-def _quote(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def register(main: typer.Typer) -> None:

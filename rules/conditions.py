@@ -20,6 +20,7 @@ import duckdb
 
 from weavergen.collector.store.query import QueryResult, run_query, to_jsonable
 
+from .alert import naive_utc
 from .loader import Rule
 from .model import OPERATORS, SERIES_LABELS, matches
 
@@ -94,11 +95,6 @@ def evaluate(con: duckdb.DuckDBPyConnection, rule: Rule, window: Window | None, 
                 "signal": when.drift.signal, "before": before, "after": after, "size": size,
                 "direction": direction, "detector": detector})
     return list(samples.values())
-
-
-def naive_utc(value: dt.datetime) -> dt.datetime:
-    """DuckDB TIMESTAMP parameters: naive UTC (an aware value would be shifted by the session time zone)."""
-    return value.astimezone(dt.UTC).replace(tzinfo=None) if value.tzinfo else value
 
 
 def _series(row: tuple[str, ...]) -> dict[str, str]:
